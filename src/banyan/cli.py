@@ -1,0 +1,96 @@
+"""The `banyan` command: demo, serve, migrate, manage, worker."""
+
+import argparse
+import os
+import sys
+
+
+def _django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "banyan.settings")
+    import django
+
+    django.setup()
+
+
+def _call(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def cmd_migrate(args) -> None:
+    _django()
+    _call("migrate", "--no-input", *(["-v", "0"] if args.quiet else []))
+
+
+def cmd_demo(args) -> None:
+    _django()
+    _call("migrate", "--no-input", "-v", "0")
+    from banyan.demo.load import demo_load
+
+    demo_load(seed=args.seed, reset=not args.keep)
+
+
+def cmd_serve(args) -> None:
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if not settings.DEBUG:
+        call_command("collectstatic", "--no-input", "-v", "0")
+    from waitress import serve
+
+    from banyan.wsgi import application
+
+    print(f"Banyan serving on http://{args.host}:{args.port}/", flush=True)
+    serve(application, host=args.host, port=args.port, threads=args.threads, ident="banyan")
+
+
+def cmd_worker(args) -> None:
+    _django()
+    _call("db_worker", *([] if args.forever else ["--batch"]))
+
+
+def cmd_manage(args) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "banyan.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["banyan manage", *args.rest])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="banyan", description="榕树头基层治理平台 Banyan")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="migrate and load the deterministic demo (replaces earlier demo data)")
+    p.add_argument("--seed", type=int, default=20200209, help="random seed (default: %(default)s)")
+    p.add_argument("--keep", action="store_true", help="do not delete an existing demo first")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="serve the web application")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="create or upgrade the database schema")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("worker", help="run background tasks (imports, exports)")
+    p.add_argument("--forever", action="store_true", default=True, help="keep polling (default)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("manage", help="run a Django management command, e.g. `banyan manage createsuperuser`")
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="the management command and its arguments")
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

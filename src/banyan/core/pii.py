@@ -1,0 +1,95 @@
+"""Personal numbers (ID, phone): encrypted at rest, a keyed hash for exact lookup, a mask for display.
+
+Each personal attribute `x` of a model is three columns: `x_enc` (AES-GCM ciphertext), `x_hash` (HMAC-SHA256,
+for de-duplication and exact search) and `x_masked` (what every page, list, API and export shows). The model
+exposes `x` as a property whose getter returns the mask: the clear value is only reachable through
+`pii_reveal`, which the reveal services call after checking permission and writing the audit row.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.db import models
+
+_VERSION = b"1"
+
+
+@cache
+def _keys(master: str) -> tuple[AESGCM, bytes]:
+    raw = master.encode()
+    enc_key = hashlib.sha256(b"banyan-pii-encrypt:" + raw).digest()
+    hash_key = hashlib.sha256(b"banyan-pii-hash:" + raw).digest()
+    return AESGCM(enc_key), hash_key
+
+
+def encrypt(value: str) -> str:
+    aead, _ = _keys(settings.BANYAN_PII_KEY)
+    nonce = os.urandom(12)
+    return (_VERSION + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), None))).decode()
+
+
+def decrypt(token: str) -> str:
+    aead, _ = _keys(settings.BANYAN_PII_KEY)
+    blob = base64.b64decode(token[1:])
+    return aead.decrypt(blob[:12], blob[12:], None).decode()
+
+
+def keyed_hash(value: str) -> str:
+    _, hash_key = _keys(settings.BANYAN_PII_KEY)
+    return hmac.new(hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def normalize(kind: str, value: str) -> str:
+    value = (value or "").strip().replace(" ", "").replace("-", "")
+    return value.upper() if kind == "id_number" else value
+
+
+def mask(kind: str, value: str) -> str:
+    if not value:
+        return ""
+    if kind == "id_number":
+        return value[:6] + "*" * (len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+    if kind == "phone":
+        return value[:3] + "****" + value[-4:] if len(value) >= 11 else value[:2] + "****"
+    return value[:1] + "*" * (len(value) - 1)
+
+
+def pii_fields(verbose_name: str) -> tuple[models.Field, models.Field, models.Field]:
+    """The three columns of one personal attribute: ciphertext, keyed hash, mask."""
+    return (
+        models.TextField(blank=True, default="", editable=False),
+        models.CharField(f"{verbose_name}(检索摘要)", max_length=64, blank=True, default="", db_index=True,
+                         editable=False),
+        models.CharField(verbose_name, max_length=24, blank=True, default="", editable=False),
+    )
+
+
+def pii_property(name: str, kind: str) -> property:
+    """`obj.<name> = clear` stores ciphertext, hash and mask; reading `obj.<name>` gives only the mask."""
+
+    def getter(obj):
+        return getattr(obj, f"{name}_masked")
+
+    def setter(obj, value):
+        clear = normalize(kind, value)
+        setattr(obj, f"{name}_enc", encrypt(clear) if clear else "")
+        setattr(obj, f"{name}_hash", keyed_hash(clear) if clear else "")
+        setattr(obj, f"{name}_masked", mask(kind, clear))
+
+    return property(getter, setter)
+
+
+def pii_reveal(obj, name: str) -> str:
+    """The clear value. Call only from a reveal service that has checked permission and audits."""
+    token = getattr(obj, f"{name}_enc")
+    return decrypt(token) if token else ""
+
+
+def pii_lookup(kind: str, value: str) -> dict:
+    """Filter kwargs for an exact match on a personal number: `Resident.objects.filter(**pii_lookup(...))`."""
+    return {f"{kind}_hash": keyed_hash(normalize(kind, value))}

@@ -1,0 +1,96 @@
+"""The one access door: `Model.objects.visible_to(user, action)`.
+
+Every model that belongs to a place declares, in `place_lookups`, how to reach each level of the place tree
+from its rows (`None` where a level does not apply). A user's role assignments, each held at a place, become
+one OR'd filter; rows outside every assignment simply do not exist for that user (views answer 404).
+"""
+
+from django.db import models
+from django.db.models import Q
+
+from banyan.accounts.roles import Action, Level, allows
+
+COMMUNITY_LOOKUPS = {
+    Level.DISTRICT: "community__town__district",
+    Level.TOWN: "community__town",
+    Level.COMMUNITY: "community",
+    Level.GRID: "grid",
+}
+
+
+def grid_and_below(grid_id: int) -> list[int]:
+    from banyan.places.models import Grid
+
+    ids, frontier = [grid_id], [grid_id]
+    while frontier:
+        frontier = list(Grid.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids += frontier
+    return ids
+
+
+def user_assignments(user) -> list:
+    """The user's role assignments, fetched once per request and kept on the user object."""
+    cached = getattr(user, "_banyan_assignments", None)
+    if cached is None:
+        cached = list(user.role_assignments.all()) if user.is_authenticated else []
+        user._banyan_assignments = cached
+    return cached
+
+
+def _grid_ids(user, assignment) -> list[int]:
+    cache = user.__dict__.setdefault("_banyan_grid_ids", {})
+    if assignment.grid_id not in cache:
+        cache[assignment.grid_id] = grid_and_below(assignment.grid_id)
+    return cache[assignment.grid_id]
+
+
+def scope_q(model, user, action: str = Action.VIEW) -> Q | None:
+    """The filter of the rows of `model` that `user` may act on; None means no row at all."""
+    if user.is_superuser:
+        return Q()
+    label = model._meta.label_lower
+    lookups = model.place_lookups
+    parts = []
+    for assignment in user_assignments(user):
+        if not allows(assignment.role, action, label):
+            continue
+        lookup = lookups.get(assignment.level)
+        if lookup is None:
+            continue
+        if assignment.level == Level.GRID:
+            parts.append(Q(**{f"{lookup}__in": _grid_ids(user, assignment)}))
+        else:
+            parts.append(Q(**{lookup: assignment.place_id}))
+    if not parts:
+        return None
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = Action.VIEW):
+        q = scope_q(self.model, user, action)
+        return self.none() if q is None else self.filter(q)
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def can(user, action: str, model) -> bool:
+    """Whether the user may do `action` on some rows of `model` at all (menus, buttons, 403 for whole lists)."""
+    return user.is_superuser or any(
+        allows(a.role, action, model._meta.label_lower) and model.place_lookups.get(a.level) is not None
+        for a in user_assignments(user)
+    )
+
+
+def get_visible_or_404(model, user, pk, action: str = Action.VIEW):
+    """The same 404 for a row that does not exist and a row the user may not act on."""
+    from django.http import Http404
+
+    try:
+        return model.objects.visible_to(user, action).get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

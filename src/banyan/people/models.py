@@ -1,0 +1,218 @@
+"""Households, residents, rentals and tenancies, enterprises and property companies."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from banyan.core.pii import pii_fields, pii_property
+from banyan.core.validators import validate_not_future
+from banyan.places.models import CommunityPlace, GriddedPlace
+
+# Code lists (store the code, show the name): GB/T 2261.1 sex, GB/T 4761 relation to head of household,
+# GB/T 4762 political status, GB/T 31000-2015 for migrants and rentals.
+SEX = [("1", "男"), ("2", "女"), ("9", "未说明")]
+RELATION = [("02", "户主"), ("10", "配偶"), ("20", "子女"), ("30", "孙子女"), ("50", "父母"),
+            ("60", "祖父母"), ("70", "兄弟姐妹"), ("99", "其他")]
+POLITICAL_STATUS = [("01", "中共党员"), ("02", "中共预备党员"), ("03", "共青团员"), ("12", "无党派人士"),
+                    ("13", "群众")]
+INFLOW_REASON = [("01", "务工"), ("02", "务农"), ("03", "经商"), ("04", "学习培训"), ("05", "婚嫁"),
+                 ("06", "随迁"), ("07", "治病疗养"), ("08", "投亲靠友"), ("09", "工作调动"), ("99", "其他")]
+PERMIT_TYPE = [("01", "居住证"), ("02", "暂住证"), ("99", "其他")]
+RESIDENCE_TYPE = [("01", "自购房屋"), ("02", "租赁房屋"), ("03", "寄宿"), ("04", "借住"), ("05", "单位宿舍"),
+                  ("06", "临时性宿舍"), ("07", "农民工公寓"), ("99", "其他")]
+RENTAL_USE = [("01", "宿舍"), ("02", "住房"), ("03", "商铺"), ("04", "办公"), ("05", "仓库"), ("06", "厂房"),
+              ("99", "其他")]
+RENTAL_HAZARD = [("00", "无"), ("01", "火灾隐患"), ("02", "治安隐患"), ("03", "矛盾纠纷隐患"),
+                 ("04", "危化物品隐患"), ("05", "疾病传染隐患"), ("99", "其他")]
+
+
+class Residency(models.TextChoices):
+    REGISTERED = "registered", _("户籍人口")
+    PERMANENT = "permanent", _("常住人口（非户籍）")
+    MIGRANT = "migrant", _("流动人口")
+
+
+class PropertyCompany(CommunityPlace):
+    name = models.CharField(_("名称"), max_length=100)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=30, blank=True)
+    contact_phone_enc, contact_phone_hash, contact_phone_masked = pii_fields(_("联系电话"))
+    contact_phone = pii_property("contact_phone", "phone")
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("物业公司")
+        ordering = ["community", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Enterprise(GriddedPlace):
+    name = models.CharField(_("名称"), max_length=100, db_index=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    park = models.ForeignKey("places.IndustrialPark", models.SET_NULL, null=True, blank=True,
+                             related_name="enterprises", verbose_name=_("所在工业园"))
+    industry = models.CharField(_("行业"), max_length=50, blank=True)
+    headcount = models.PositiveIntegerField(_("从业人数"), default=0)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    contact_name = models.CharField(_("负责人"), max_length=30, blank=True)
+    contact_phone_enc, contact_phone_hash, contact_phone_masked = pii_fields(_("联系电话"))
+    contact_phone = pii_property("contact_phone", "phone")
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("企业")
+        ordering = ["community", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.park_id and self.community_id and self.park.community_id != self.community_id:
+            raise ValidationError({"park": _("所选工业园不属于该社区。")})
+
+
+class Household(GriddedPlace):
+    class Kind(models.TextChoices):
+        FAMILY = "family", _("家庭户")
+        COLLECTIVE = "collective", _("集体户")
+
+    number = models.CharField(_("户号"), max_length=30, db_index=True)
+    kind = models.CharField(_("户别"), max_length=12, choices=Kind.choices, default=Kind.FAMILY)
+    dwelling = models.ForeignKey("places.Dwelling", models.SET_NULL, null=True, blank=True,
+                                 related_name="households", verbose_name=_("房屋"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("户")
+        ordering = ["community", "number"]
+        constraints = [models.UniqueConstraint(fields=["community", "number"], name="household_unique_number")]
+
+    def __str__(self):
+        return self.number
+
+    def clean(self):
+        super().clean()
+        if self.dwelling_id and self.community_id and self.dwelling.community_id != self.community_id:
+            raise ValidationError({"dwelling": _("所选房屋不属于该社区。")})
+
+
+class Resident(GriddedPlace):
+    household = models.ForeignKey(Household, models.SET_NULL, null=True, blank=True, related_name="members",
+                                  verbose_name=_("户"))
+    dwelling = models.ForeignKey("places.Dwelling", models.SET_NULL, null=True, blank=True,
+                                 related_name="residents", verbose_name=_("现住房屋"))
+    name = models.CharField(_("姓名"), max_length=30, db_index=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=SEX, default="9")
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True, validators=[validate_not_future])
+    ethnicity = models.CharField(_("民族"), max_length=2, default="01", help_text=_("GB/T 3304 代码，01 为汉族"))
+    id_number_enc, id_number_hash, id_number_masked = pii_fields(_("身份证号"))
+    id_number = pii_property("id_number", "id_number")
+    phone_enc, phone_hash, phone_masked = pii_fields(_("手机号码"))
+    phone = pii_property("phone", "phone")
+    residency = models.CharField(_("人口类别"), max_length=12, choices=Residency.choices)
+    relation = models.CharField(_("与户主关系"), max_length=2, choices=RELATION, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=2, choices=POLITICAL_STATUS, default="13")
+    registered_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
+    current_address = models.CharField(_("现住址"), max_length=200, blank=True)
+    inflow_reason = models.CharField(_("流入原因"), max_length=2, choices=INFLOW_REASON, blank=True)
+    permit_type = models.CharField(_("办证类型"), max_length=2, choices=PERMIT_TYPE, blank=True)
+    residence_type = models.CharField(_("住所类型"), max_length=2, choices=RESIDENCE_TYPE, blank=True)
+    arrived_on = models.DateField(_("来本地日期"), null=True, blank=True, validators=[validate_not_future])
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("居民")
+        ordering = ["community", "pk"]
+        indexes = [models.Index(fields=["community", "residency"], name="resident_community_residency"),
+                   models.Index(fields=["grid", "residency"], name="resident_grid_residency")]
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(id_number_hash=""),
+                                               name="resident_unique_id_number")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.household_id and self.community_id and self.household.community_id != self.community_id:
+            raise ValidationError({"household": _("所选户不属于该社区。")})
+        if self.residency == Residency.MIGRANT and not self.inflow_reason:
+            self.inflow_reason = "99"
+
+    @property
+    def age(self) -> int | None:
+        if not self.birth_date:
+            return None
+        today = timezone.localdate()
+        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month,
+                                                                                 self.birth_date.day))
+
+
+class RentalProperty(GriddedPlace):
+    address = models.CharField(_("地址"), max_length=200)
+    building = models.ForeignKey("places.Building", models.SET_NULL, null=True, blank=True,
+                                 related_name="rental_properties", verbose_name=_("楼栋"))
+    landlord_name = models.CharField(_("房东姓名"), max_length=30)
+    landlord_phone_enc, landlord_phone_hash, landlord_phone_masked = pii_fields(_("房东电话"))
+    landlord_phone = pii_property("landlord_phone", "phone")
+    attendant_name = models.CharField(_("24小时值守人"), max_length=30, blank=True)
+    use = models.CharField(_("出租用途"), max_length=2, choices=RENTAL_USE, default="02")
+    hazard = models.CharField(_("隐患类型"), max_length=2, choices=RENTAL_HAZARD, default="00")
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("出租屋")
+        ordering = ["community", "address"]
+
+    def __str__(self):
+        return self.address
+
+
+class RentalRoom(GriddedPlace):
+    rental_property = models.ForeignKey(RentalProperty, models.CASCADE, related_name="rooms",
+                                        verbose_name=_("出租屋"))
+    number = models.CharField(_("房间号"), max_length=20)
+    capacity = models.PositiveSmallIntegerField(_("可住人数"), default=2)
+    area_m2 = models.DecimalField(_("面积（平方米）"), max_digits=7, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("出租房间")
+        ordering = ["rental_property", "number"]
+        constraints = [models.UniqueConstraint(fields=["rental_property", "number"],
+                                               name="rentalroom_unique_number")]
+
+    def __str__(self):
+        return f"{self.rental_property} {self.number}"
+
+    def save(self, *args, **kwargs):
+        self.community_id, self.grid_id = self.rental_property.community_id, self.rental_property.grid_id
+        super().save(*args, **kwargs)
+
+
+class Tenancy(GriddedPlace):
+    """One person living in one rental room from a date, until a move-out date ("一个不漏,人人登记")."""
+
+    room = models.ForeignKey(RentalRoom, models.CASCADE, related_name="tenancies", verbose_name=_("出租房间"))
+    resident = models.ForeignKey(Resident, models.CASCADE, related_name="tenancies", verbose_name=_("租住人"))
+    moved_in = models.DateField(_("入住日期"), validators=[validate_not_future])
+    moved_out = models.DateField(_("搬离日期"), null=True, blank=True, validators=[validate_not_future])
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("入住登记")
+        ordering = ["-moved_in", "pk"]
+        indexes = [models.Index(fields=["room", "moved_out"], name="tenancy_room_current")]
+
+    def __str__(self):
+        return f"{self.resident} @ {self.room}"
+
+    def clean(self):
+        super().clean()
+        if self.moved_in and self.moved_out and self.moved_out < self.moved_in:
+            raise ValidationError({"moved_out": _("搬离日期不能早于入住日期。")})
+        if self.room_id and self.resident_id and self.resident.community_id != self.room.community_id:
+            raise ValidationError({"resident": _("租住人须登记在出租屋所在社区。")})
+
+    def save(self, *args, **kwargs):
+        self.community_id, self.grid_id = self.room.community_id, self.room.grid_id
+        super().save(*args, **kwargs)

@@ -1,0 +1,240 @@
+"""The place tree: District → Town → Community → (Cooperative) → Grid (levels 1-3) → Estate / Building → Dwelling."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from banyan.accounts.roles import Level
+from banyan.core.scoping import COMMUNITY_LOOKUPS, ScopedManager
+
+BUILDING_USE = [("01", "住宅"), ("02", "商业"), ("03", "办公"), ("04", "工业"), ("05", "仓储"),
+                ("06", "商住混用"), ("99", "其他")]  # GB/T 31000-2015 建筑用途
+
+
+class District(models.Model):
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+
+    place_lookups = {Level.DISTRICT: "pk"}
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("区")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Town(models.Model):
+    class Kind(models.TextChoices):
+        TOWN = "town", _("镇")
+        SUBDISTRICT = "subdistrict", _("街道")
+
+    district = models.ForeignKey(District, models.PROTECT, related_name="towns", verbose_name=_("区"))
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+
+    place_lookups = {Level.DISTRICT: "district", Level.TOWN: "pk"}
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("镇街")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Community(models.Model):
+    class Kind(models.TextChoices):
+        URBAN = "urban", _("社区（居委会）")
+        VILLAGE = "village", _("村（村委会）")
+
+    town = models.ForeignKey(Town, models.PROTECT, related_name="communities", verbose_name=_("镇街"))
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("简称"), max_length=50, db_index=True)
+    full_name = models.CharField(_("全称"), max_length=80)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.URBAN)
+    area_km2 = models.DecimalField(_("面积（平方公里）"), max_digits=8, decimal_places=2, null=True, blank=True)
+    description = models.TextField(_("简介"), blank=True)
+
+    place_lookups = {Level.DISTRICT: "town__district", Level.TOWN: "town", Level.COMMUNITY: "pk"}
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("社区")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class CommunityPlace(models.Model):
+    """A place inside one community, reachable by the access door through `community`."""
+
+    community = models.ForeignKey(Community, models.PROTECT, related_name="+", verbose_name=_("社区"))
+
+    place_lookups = {k: v for k, v in COMMUNITY_LOOKUPS.items() if k != Level.GRID}
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+class GriddedPlace(CommunityPlace):
+    """A place inside one community and one grid: the grid worker of that grid sees it."""
+
+    grid = models.ForeignKey("places.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"),
+                             null=True, blank=True)
+
+    place_lookups = COMMUNITY_LOOKUPS
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.grid_id and self.community_id and self.grid.community_id != self.community_id:
+            raise ValidationError({"grid": _("所选网格不属于该社区。")})
+
+
+class Cooperative(CommunityPlace):
+    name = models.CharField(_("名称"), max_length=50)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("经济社")
+        ordering = ["community", "name"]
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="cooperative_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Grid(CommunityPlace):
+    """The three-level red grid: level 1 is the community grid, 2 a grid, 3 a micro-grid (building, block)."""
+
+    class Level(models.IntegerChoices):
+        COMMUNITY = 1, _("一级网格（社区）")
+        GRID = 2, _("二级网格")
+        MICRO = 3, _("三级网格（楼栋/片区）")
+
+    parent = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="children",
+                               verbose_name=_("上级网格"))
+    level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices)
+    name = models.CharField(_("名称"), max_length=80)
+    code = models.CharField(_("编号"), max_length=30, blank=True)
+    cooperative = models.ForeignKey(Cooperative, models.SET_NULL, null=True, blank=True, related_name="grids",
+                                    verbose_name=_("经济社"))
+    boundary = models.JSONField(_("边界（GeoJSON）"), null=True, blank=True)
+
+    place_lookups = {**CommunityPlace.place_lookups, "grid": "pk"}
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("网格")
+        ordering = ["community", "level", "code", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.boundary is not None:
+            validate_geojson_polygon(self.boundary)
+        if self.level == self.Level.COMMUNITY and self.parent_id:
+            raise ValidationError({"parent": _("一级网格没有上级网格。")})
+        if self.level and self.level > self.Level.COMMUNITY:
+            if not self.parent_id:
+                raise ValidationError({"parent": _("二级、三级网格必须选择上级网格。")})
+            if self.parent.level != self.level - 1 or self.parent.community_id != self.community_id:
+                raise ValidationError({"parent": _("上级网格须属于同一社区，且层级高一级。")})
+
+
+def validate_geojson_polygon(value) -> None:
+    kinds = {"Polygon", "MultiPolygon"}
+    geometry = value.get("geometry", value) if isinstance(value, dict) else None
+    if not isinstance(geometry, dict) or geometry.get("type") not in kinds or not geometry.get("coordinates"):
+        raise ValidationError({"boundary": _("边界须为 GeoJSON 的 Polygon 或 MultiPolygon。")})
+
+
+class IndustrialPark(GriddedPlace):
+    name = models.CharField(_("名称"), max_length=80)
+    area_mu = models.DecimalField(_("面积（亩）"), max_digits=10, decimal_places=1, null=True, blank=True)
+    description = models.TextField(_("简介"), blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("村级工业园")
+        ordering = ["community", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Estate(GriddedPlace):
+    name = models.CharField(_("名称"), max_length=80)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    property_company = models.ForeignKey("people.PropertyCompany", models.SET_NULL, null=True, blank=True,
+                                         related_name="estates", verbose_name=_("物业公司"))
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("小区")
+        ordering = ["community", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Building(GriddedPlace):
+    estate = models.ForeignKey(Estate, models.PROTECT, null=True, blank=True, related_name="buildings",
+                               verbose_name=_("小区"))
+    cooperative = models.ForeignKey(Cooperative, models.SET_NULL, null=True, blank=True,
+                                    related_name="buildings", verbose_name=_("经济社"))
+    name = models.CharField(_("楼栋"), max_length=80)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    use = models.CharField(_("建筑用途"), max_length=2, choices=BUILDING_USE, default="01")
+    floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("楼栋")
+        ordering = ["community", "name"]
+
+    def __str__(self):
+        return f"{self.estate.name} {self.name}" if self.estate_id else self.name
+
+    def clean(self):
+        super().clean()
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError(_("经纬度须同时填写或同时留空。"))
+        if self.latitude is not None and not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
+            raise ValidationError(_("经纬度超出范围。"))
+        if self.estate_id and self.estate.community_id != self.community_id:
+            raise ValidationError({"estate": _("所选小区不属于该社区。")})
+
+    @property
+    def point(self) -> dict | None:
+        """The building as a GeoJSON point, for maps."""
+        if self.latitude is None:
+            return None
+        return {"type": "Point", "coordinates": [float(self.longitude), float(self.latitude)]}
+
+
+class Dwelling(GriddedPlace):
+    building = models.ForeignKey(Building, models.PROTECT, related_name="dwellings", verbose_name=_("楼栋"))
+    number = models.CharField(_("房号"), max_length=30)
+    area_m2 = models.DecimalField(_("面积（平方米）"), max_digits=8, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("房屋")
+        ordering = ["building", "number"]
+        constraints = [models.UniqueConstraint(fields=["building", "number"], name="dwelling_unique_number")]
+
+    def __str__(self):
+        return f"{self.building} {self.number}"
+
+    def save(self, *args, **kwargs):
+        # A dwelling is where its building is: the place columns follow the building.
+        self.community_id, self.grid_id = self.building.community_id, self.building.grid_id
+        super().save(*args, **kwargs)
