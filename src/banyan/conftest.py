@@ -1,0 +1,7 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _english_free_defaults(settings):
+    # Tests see what a Chinese user sees; pages must not depend on the browser's language.
+    settings.LANGUAGE_CODE = "zh-hans"
