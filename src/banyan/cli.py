@@ -48,7 +48,7 @@ def cmd_serve(args) -> None:
 
 def cmd_worker(args) -> None:
     _django()
-    _call("db_worker", *([] if args.forever else ["--batch"]))
+    _call("db_worker", "--no-reload", *(["--batch"] if args.batch else []))
 
 
 def cmd_manage(args) -> None:
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("worker", help="run background tasks (imports, exports)")
-    p.add_argument("--forever", action="store_true", default=True, help="keep polling (default)")
+    p.add_argument("--batch", action="store_true", help="run the queued tasks, then exit (default: keep polling)")
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. `banyan manage createsuperuser`")
