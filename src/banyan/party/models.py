@@ -70,6 +70,8 @@ class PartyMember(GriddedPlace):
         verbose_name = verbose_name_plural = _("党员")
         ordering = ["community", "pk"]
         indexes = [models.Index(fields=["community", "kind"], name="partymember_community_kind")]
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"], condition=~models.Q(id_number_hash=""),
+                                               name="partymember_unique_id_number")]
 
     def __str__(self):
         return self.name

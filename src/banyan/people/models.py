@@ -22,6 +22,16 @@ INFLOW_REASON = [("01", "务工"), ("02", "务农"), ("03", "经商"), ("04", "�
 PERMIT_TYPE = [("01", "居住证"), ("02", "暂住证"), ("99", "其他")]
 RESIDENCE_TYPE = [("01", "自购房屋"), ("02", "租赁房屋"), ("03", "寄宿"), ("04", "借住"), ("05", "单位宿舍"),
                   ("06", "临时性宿舍"), ("07", "农民工公寓"), ("99", "其他")]
+_ETHNIC_GROUPS = [  # GB/T 3304, in code order 01-56
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族",
+    "满族", "侗族", "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族",
+    "佤族", "畲族", "高山族", "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族",
+    "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族", "阿昌族", "普米族",
+    "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族", "保安族", "裕固族", "京族", "塔塔尔族",
+    "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
+]
+ETHNICITY = [(f"{i:02d}", name) for i, name in enumerate(_ETHNIC_GROUPS, start=1)] + [
+    ("97", "其他"), ("98", "外国血统中国籍人士")]
 RENTAL_USE = [("01", "宿舍"), ("02", "住房"), ("03", "商铺"), ("04", "办公"), ("05", "仓库"), ("06", "厂房"),
               ("99", "其他")]
 RENTAL_HAZARD = [("00", "无"), ("01", "火灾隐患"), ("02", "治安隐患"), ("03", "矛盾纠纷隐患"),
@@ -107,7 +117,7 @@ class Resident(GriddedPlace):
     name = models.CharField(_("姓名"), max_length=30, db_index=True)
     sex = models.CharField(_("性别"), max_length=1, choices=SEX, default="9")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, validators=[validate_not_future])
-    ethnicity = models.CharField(_("民族"), max_length=2, default="01", help_text=_("GB/T 3304 代码，01 为汉族"))
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=ETHNICITY, default="01")
     id_number_enc, id_number_hash, id_number_masked = pii_fields(_("身份证号"))
     id_number = pii_property("id_number", "id_number")
     phone_enc, phone_hash, phone_masked = pii_fields(_("手机号码"))
