@@ -189,3 +189,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BANYAN_LOG_LEVEL", "WARNING")},
 }
+
+# --- Deploy checks silenced on purpose (docs/adr/0005-hsts-subdomains-preload.md) ---
+# HSTS includeSubDomains and preload bind the whole parent domain (often a government domain Banyan does not own)
+# to HTTPS; that is the domain owner's decision at their proxy. Every other deploy warning fails `make test`.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
