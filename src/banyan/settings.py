@@ -127,6 +127,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Our CSS/JS (static/banyan/) and the npm-built libraries (static/vendor/, from scripts/build-assets).
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("BANYAN_MEDIA_ROOT", DATA_DIR / "media"))
