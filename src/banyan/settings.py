@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "banyan.people",
     "banyan.party",
     "banyan.demo",
+    "banyan.ledgers",
 ]
 
 MIDDLEWARE = [
@@ -104,7 +105,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the worker write while pages read; IMMEDIATE avoids lock upgrades failing mid-transaction.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
+                        "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
         "transaction_mode": "IMMEDIATE",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

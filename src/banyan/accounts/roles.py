@@ -43,7 +43,8 @@ RENTALS = {"people.rentalproperty", "people.rentalroom", "people.tenancy"}
 ORGANISATIONS = {"people.enterprise", "people.propertycompany"}
 PEOPLE = HOUSEHOLDS | RENTALS | ORGANISATIONS
 PARTY = {"party.partyorg", "party.partymember"}
-EVERYTHING = PLACES | PEOPLE | PARTY
+IMPORTS = {"ledgers.importjob"}  # who can change a kind may import it; the jobs are seen where they wrote
+EVERYTHING = PLACES | PEOPLE | PARTY | IMPORTS
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,9 @@ RULES: dict[str, RoleRule] = {
     Role.COMMUNITY_SECRETARY: _rule({Level.COMMUNITY}, EVERYTHING, EVERYTHING - DIVISIONS, reveal=True,
                                     export=True),
     Role.COMMUNITY_STAFF: _rule({Level.COMMUNITY}, EVERYTHING, EVERYTHING - DIVISIONS, export=True),
-    Role.GRID_WORKER: _rule({Level.GRID}, LOCAL_PLACES | PEOPLE | PARTY,
+    Role.GRID_WORKER: _rule({Level.GRID}, LOCAL_PLACES | PEOPLE | PARTY | IMPORTS,
                             {"places.building", "places.dwelling"} | PEOPLE),
-    Role.MIGRANT_OFFICER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES | PEOPLE, HOUSEHOLDS | RENTALS,
+    Role.MIGRANT_OFFICER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES | PEOPLE | IMPORTS, HOUSEHOLDS | RENTALS,
                                 reveal=True),
     Role.PARTY_MEMBER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES | PARTY),
     Role.BUILDING_CAPTAIN: _rule({Level.GRID}, LOCAL_PLACES | HOUSEHOLDS),

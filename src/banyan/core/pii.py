@@ -29,6 +29,10 @@ def _keys(master: str) -> tuple[AESGCM, bytes]:
 
 def encrypt(value: str) -> str:
     aead, _ = _keys(settings.BANYAN_PII_KEY)
+    return _encrypt(aead, value)
+
+
+def _encrypt(aead: AESGCM, value: str) -> str:
     nonce = os.urandom(12)
     return (_VERSION + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), None))).decode()
 
@@ -42,6 +46,19 @@ def decrypt(token: str) -> str:
 def keyed_hash(value: str) -> str:
     _, hash_key = _keys(settings.BANYAN_PII_KEY)
     return hmac.new(hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def sealer():
+    """`seal(kind, clear) -> (ciphertext, hash, mask)` with the keys read once: for bulk imports and loads."""
+    aead, hash_key = _keys(settings.BANYAN_PII_KEY)
+    digest = hmac.digest
+
+    def seal(kind: str, clear: str) -> tuple[str, str, str]:
+        return _encrypt(aead, clear), digest(hash_key, clear.encode(), "sha256").hex(), mask(kind, clear)
+
+    seal.hash_key = hash_key
+    seal.encrypt = lambda clear: _encrypt(aead, clear)
+    return seal
 
 
 def normalize(kind: str, value: str) -> str:
@@ -59,12 +76,13 @@ def mask(kind: str, value: str) -> str:
     return value[:1] + "*" * (len(value) - 1)
 
 
-def pii_fields(verbose_name: str) -> tuple[models.Field, models.Field, models.Field]:
-    """The three columns of one personal attribute: ciphertext, keyed hash, mask."""
+def pii_fields(verbose_name: str, *, indexed: bool = True) -> tuple[models.Field, models.Field, models.Field]:
+    """The three columns of one personal attribute: ciphertext, keyed hash (NULL when empty, so a unique
+    constraint on it allows many blanks), mask. `indexed=False` where a unique constraint indexes the hash."""
     return (
         models.TextField(blank=True, default="", editable=False),
-        models.CharField(f"{verbose_name}(检索摘要)", max_length=64, blank=True, default="", db_index=True,
-                         editable=False),
+        models.CharField(f"{verbose_name}(检索摘要)", max_length=64, null=True, blank=True, default=None,
+                         db_index=indexed, editable=False),
         models.CharField(verbose_name, max_length=24, blank=True, default="", editable=False),
     )
 
@@ -78,7 +96,7 @@ def pii_property(name: str, kind: str) -> property:
     def setter(obj, value):
         clear = normalize(kind, value)
         setattr(obj, f"{name}_enc", encrypt(clear) if clear else "")
-        setattr(obj, f"{name}_hash", keyed_hash(clear) if clear else "")
+        setattr(obj, f"{name}_hash", keyed_hash(clear) if clear else None)
         setattr(obj, f"{name}_masked", mask(kind, clear))
 
     return property(getter, setter)

@@ -44,11 +44,15 @@ def _grid_ids(user, assignment) -> list[int]:
     return cache[assignment.grid_id]
 
 
-def scope_q(model, user, action: str = Action.VIEW) -> Q | None:
-    """The filter of the rows of `model` that `user` may act on; None means no row at all."""
+def scope_q(model, user, action: str = Action.VIEW, *, on: str | None = None) -> Q | None:
+    """The filter of the rows of `model` that `user` may act on; None means no row at all.
+
+    With `on` (a model label), the places of `model` where the user may act on rows of `on`: e.g. the
+    communities where they may change residents, for resolving place names in an import.
+    """
     if user.is_superuser:
         return Q()
-    label = model._meta.label_lower
+    label = on or model._meta.label_lower
     lookups = model.place_lookups
     parts = []
     for assignment in user_assignments(user):
@@ -70,8 +74,8 @@ def scope_q(model, user, action: str = Action.VIEW) -> Q | None:
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str = Action.VIEW):
-        q = scope_q(self.model, user, action)
+    def visible_to(self, user, action: str = Action.VIEW, *, on: str | None = None):
+        q = scope_q(self.model, user, action, on=on)
         return self.none() if q is None else self.filter(q)
 
 

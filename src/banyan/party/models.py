@@ -58,7 +58,7 @@ class PartyMember(GriddedPlace):
                                 related_name="party_member", verbose_name=_("账号"))
     name = models.CharField(_("姓名"), max_length=30, db_index=True)
     sex = models.CharField(_("性别"), max_length=1, choices=SEX, default="9")
-    id_number_enc, id_number_hash, id_number_masked = pii_fields(_("身份证号"))
+    id_number_enc, id_number_hash, id_number_masked = pii_fields(_("身份证号"), indexed=False)
     id_number = pii_property("id_number", "id_number")
     phone_enc, phone_hash, phone_masked = pii_fields(_("手机号码"))
     phone = pii_property("phone", "phone")
@@ -70,7 +70,7 @@ class PartyMember(GriddedPlace):
         verbose_name = verbose_name_plural = _("党员")
         ordering = ["community", "pk"]
         indexes = [models.Index(fields=["community", "kind"], name="partymember_community_kind")]
-        constraints = [models.UniqueConstraint(fields=["id_number_hash"], condition=~models.Q(id_number_hash=""),
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"],
                                                name="partymember_unique_id_number")]
 
     def __str__(self):

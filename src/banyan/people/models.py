@@ -2,7 +2,6 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -110,15 +109,21 @@ class Household(GriddedPlace):
 
 
 class Resident(GriddedPlace):
+    # The (community, residency) and (grid, residency) indexes below serve lookups by place; single-column
+    # indexes on top of them would only slow down million-row imports.
+    community = models.ForeignKey("places.Community", models.PROTECT, related_name="+", verbose_name=_("社区"),
+                                  db_index=False)
+    grid = models.ForeignKey("places.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"), null=True,
+                             blank=True, db_index=False)
     household = models.ForeignKey(Household, models.SET_NULL, null=True, blank=True, related_name="members",
                                   verbose_name=_("户"))
     dwelling = models.ForeignKey("places.Dwelling", models.SET_NULL, null=True, blank=True,
                                  related_name="residents", verbose_name=_("现住房屋"))
-    name = models.CharField(_("姓名"), max_length=30, db_index=True)
+    name = models.CharField(_("姓名"), max_length=30)  # searched by substring, which no B-tree index serves
     sex = models.CharField(_("性别"), max_length=1, choices=SEX, default="9")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, validators=[validate_not_future])
     ethnicity = models.CharField(_("民族"), max_length=2, choices=ETHNICITY, default="01")
-    id_number_enc, id_number_hash, id_number_masked = pii_fields(_("身份证号"))
+    id_number_enc, id_number_hash, id_number_masked = pii_fields(_("身份证号"), indexed=False)
     id_number = pii_property("id_number", "id_number")
     phone_enc, phone_hash, phone_masked = pii_fields(_("手机号码"))
     phone = pii_property("phone", "phone")
@@ -138,7 +143,7 @@ class Resident(GriddedPlace):
         ordering = ["community", "pk"]
         indexes = [models.Index(fields=["community", "residency"], name="resident_community_residency"),
                    models.Index(fields=["grid", "residency"], name="resident_grid_residency")]
-        constraints = [models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(id_number_hash=""),
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"],
                                                name="resident_unique_id_number")]
 
     def __str__(self):

@@ -1,0 +1,270 @@
+"""Importing a ledger file: validate every row, preview, then write the valid rows in one transaction.
+
+Phase 1 (validate) reads the file in frames of 100,000 rows and works on whole columns (polars): parses and
+checks every cell, resolves places within the user's scope, hashes personal numbers, de-duplicates inside the
+file and against the database (by the keyed ID hash or the kind's key), and sorts rows into create / update /
+unchanged / refused. Only rows to be written are encrypted. Refused rows go to an XLSX with the reason in a new
+column; rows to write are spooled to a temporary directory, so memory stays flat.
+Phase 2 (write), unless dry run, or strict with refusals: one transaction, COPY on PostgreSQL and executemany
+on SQLite. A failure or a kill midway leaves nothing written.
+"""
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banyan.accounts.roles import Action
+from banyan.core.pii import sealer
+from banyan.core.scoping import can
+from banyan.ledgers.columns import first_error, normalize_header
+from banyan.ledgers.kinds import KINDS, Kind, Places, refuse
+from banyan.ledgers.reading import FileRefused, open_ledger
+from banyan.ledgers.writing import RowShape, insert_frame, update_rows
+
+REASON_HEADER = "错误原因"
+ProgressFn = Callable[[str, int], None]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: int = 0
+    written: bool = False
+    message: str = ""
+    unknown_headers: list[str] = field(default_factory=list)
+    refused_path: Path | None = None
+    seconds: float = 0.0
+
+
+class RefusedRows:
+    """The refused rows of each frame, spooled, then written as one XLSX with the reason in a new column."""
+
+    def __init__(self, header: list[str], spool: Path):
+        self.header, self.spool, self.count = header, spool, 0
+
+    def add(self, frame: pl.DataFrame) -> None:
+        if frame.height:
+            frame.write_ipc(self.spool / f"refused-{self.count:09d}.arrow")
+            self.count += frame.height
+
+    def save(self) -> Path | None:
+        from openpyxl import Workbook
+
+        from banyan.ledgers.exporting import inert
+
+        if not self.count:
+            return None
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("错误行")
+        sheet.append(["行号", *self.header, REASON_HEADER])
+        cells = [f"c{i}" for i in range(len(self.header))]
+        for part in sorted(self.spool.glob("refused-*.arrow")):
+            for row in pl.read_ipc(part).select("_row", *cells, "_error").iter_rows():
+                sheet.append([row[0], *(inert(c) for c in row[1:-1]), row[-1]])
+        path = Path(tempfile.mkstemp(prefix="banyan-refused-", suffix=".xlsx")[1])
+        workbook.save(path)
+        return path
+
+
+def _map_header(kind: Kind, header: list[str]) -> tuple[dict[str, int], list[str]]:
+    names = {normalize_header(name): column for column in kind.columns for name in column.names}
+    positions: dict[str, int] = {}
+    unknown = []
+    for index, cell in enumerate(header):
+        column = names.get(normalize_header(cell))
+        if column is None:
+            if cell:
+                unknown.append(cell)
+            continue
+        if column.field in positions:
+            raise FileRefused(_("列“%(name)s”重复出现。") % {"name": cell})
+        positions[column.field] = index
+    missing = [c.header for c in kind.columns if c.required and c.field not in positions]
+    if missing:
+        raise FileRefused(_("缺少必填列：%(cols)s。请使用模板中的列名。") % {"cols": "、".join(missing)})
+    return positions, unknown
+
+
+def _parse(kind: Kind, positions: dict[str, int], raw: pl.DataFrame) -> pl.DataFrame:
+    """Parsed values of every known column and `_error`, the first problem of each row in column order."""
+    values, errors = [pl.col("_row")], []
+    for column in kind.columns:
+        if column.field not in positions:
+            continue
+        cell = pl.col(f"c{positions[column.field]}")
+        value, error = column.parse(cell) if column.parse else (cell, pl.lit(None, dtype=pl.Utf8))
+        prefix = f"{column.header}：" if column.parse and column.field != "id_number" else ""
+        values.append(pl.when(cell.is_not_null()).then(value).alias(column.field))
+        errors.append(pl.when(cell.is_null()).then(pl.lit(_("“%(col)s”不能为空") % {"col": column.header})
+                                                  if column.required else None)
+                      .otherwise(pl.lit(prefix) + error))
+    return raw.select(*values, first_error(*errors).cast(pl.Utf8).alias("_error"))
+
+
+def _hash_pii(kind: Kind, df: pl.DataFrame, seal) -> pl.DataFrame:
+    import hmac
+
+    hash_key, digest = seal.hash_key, hmac.digest
+    for name in kind.pii:
+        if name in df.columns:
+            values = df[name].to_list()
+            hashes = [digest(hash_key, v.encode(), "sha256").hex() if v else None for v in values]
+            df = df.with_columns(pl.Series(f"{name}_hash", hashes, dtype=pl.Utf8))
+    return df
+
+
+def _encrypt_pii(kind: Kind, df: pl.DataFrame, seal) -> pl.DataFrame:
+    from banyan.core.pii import mask
+
+    encrypt = seal.encrypt
+    for name, pii_kind in kind.pii.items():
+        if name in df.columns:
+            values = df[name].to_list()
+            df = df.with_columns(pl.Series(f"{name}_enc", [encrypt(v) if v else "" for v in values], dtype=pl.Utf8),
+                                 pl.Series(f"{name}_masked", [mask(pii_kind, v) if v else "" for v in values],
+                                           dtype=pl.Utf8))
+    return df
+
+
+def _dedupe(df: pl.DataFrame, keys: list[str], seen: dict) -> pl.DataFrame:
+    """Refuse the second and later rows with a key seen before, in this frame or an earlier one."""
+    ok = pl.col("_error").is_null()
+    first = (df.filter(ok).group_by(keys, maintain_order=True).agg(pl.col("_row").min().alias("_first")))
+    df = df.join(first, on=keys, how="left", nulls_equal=True)
+    earlier = [seen.get(k) for k in df.select(keys).iter_rows()] if seen else [None] * df.height
+    df = df.with_columns(pl.coalesce(pl.Series("_earlier", earlier, dtype=pl.Int64), pl.col("_first"))
+                         .alias("_first"))
+    df = refuse(df, ok & (pl.col("_first") != pl.col("_row")),
+                pl.format(_("与第{}行重复"), pl.col("_first")))
+    for *key, row in df.filter(pl.col("_error").is_null()).select(*keys, "_row").iter_rows():
+        seen[tuple(key)] = row
+    return df.drop("_first")
+
+
+def _existing(kind: Kind, df: pl.DataFrame, compare: list[str]) -> pl.DataFrame:
+    """The stored rows with the keys of this frame: id, place and the columns to compare, suffixed `_db`."""
+    keys = list(kind.key_fields)
+    first = keys[0]
+    wanted = df.filter(pl.col("_error").is_null())[first].unique().drop_nulls().to_list()
+    columns = list(dict.fromkeys(["pk", "community_id", "grid_id", *keys, *compare]))
+    batch = 900 if connection.vendor == "sqlite" else 20_000  # SQLite caps bound parameters
+    rows = []
+    for start in range(0, len(wanted), batch):
+        rows += list(kind.model.objects.filter(**{f"{first}__in": wanted[start:start + batch]})
+                     .values_list(*columns))
+    schema = {c: df.schema.get(c, pl.Int64) for c in columns}
+    stored = pl.DataFrame([_plain(r) for r in rows], schema=schema, orient="row")
+    places = stored.select(pl.col("community_id").alias("_place_community"), pl.col("grid_id").alias("_place_grid"))
+    return stored.rename({c: f"{c}_db" for c in columns if c not in keys}).hstack(places)
+
+
+def _plain(row: tuple) -> list:
+    from decimal import Decimal
+
+    return [float(v) if isinstance(v, Decimal) else v for v in row]
+
+
+def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult):
+    model_columns = {f.attname for f in kind.model._meta.concrete_fields} | set(kind.key_fields)
+    compare = [c for c in df.columns if c in model_columns and c not in kind.key_fields
+               and not c.endswith(("_enc", "_masked")) and c not in ("community_id", "grid_id")]
+    compare += [c for c in ("community_id", "grid_id") if c not in kind.key_fields]
+    df = df.join(_existing(kind, df, compare), on=list(kind.key_fields), how="left", nulls_equal=False)
+    exists = pl.col("pk_db").is_not_null()
+    foreign = ~(pl.col("_place_community").is_in(places.writable_communities)
+                | pl.col("_place_grid").is_in(places.grid_ids)).fill_null(False)
+    df = refuse(df, exists & foreign, _("该记录已在您管辖范围以外登记，不能导入或修改"))
+    changed = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_db")) for c in compare])
+    ok = pl.col("_error").is_null()
+    df = df.with_columns(pl.when(~ok).then(pl.lit("refused")).when(~exists).then(pl.lit("create"))
+                         .when(changed).then(pl.lit("update")).otherwise(pl.lit("unchanged")).alias("_action"))
+    counts = dict(df.group_by("_action").len().iter_rows())
+    result.created += counts.get("create", 0)
+    result.updated += counts.get("update", 0)
+    result.unchanged += counts.get("unchanged", 0)
+    return df
+
+
+def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused: RefusedRows,
+              spool: Path | None, progress: ProgressFn) -> None:
+    positions, result.unknown_headers = _map_header(kind, ledger.header)
+    seal, seen = sealer(), {}
+    for index, raw in enumerate(ledger.frames):
+        df = _hash_pii(kind, _parse(kind, positions, raw), seal)
+        df = kind.derive(df, places)
+        df = _dedupe(df, list(kind.key_fields), seen)
+        df = _classify(kind, df, places, result)
+        refused.add(raw.join(df.filter(pl.col("_action") == "refused").select("_row", "_error"), on="_row"))
+        result.rows += raw.height
+        if spool is not None:
+            writes = df.filter(pl.col("_action").is_in(["create", "update"]))
+            _encrypt_pii(kind, writes, seal).write_ipc(spool / f"write-{index:06d}.arrow")
+        progress("validating", result.rows)
+    result.refused = refused.count
+    if not result.rows:
+        raise FileRefused(_("文件中没有数据行。"))
+
+
+def _write(kind: Kind, spool: Path, places: Places, progress: ProgressFn) -> None:
+    shape = RowShape(kind.model, now=timezone.now())
+    written = 0
+    for part in sorted(spool.glob("write-*.arrow")):
+        df = pl.read_ipc(part)
+        if kind.before_write:
+            df = kind.before_write(df, places)
+        insert_frame(shape, df.filter(pl.col("_action") == "create"))
+        updates = df.filter(pl.col("_action") == "update").rename({"pk_db": "pk"})
+        update_rows(shape, updates)
+        written += df.height
+        progress("writing", written)
+
+
+def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, dry_run: bool = False,
+                  strict: bool = False, progress: ProgressFn | None = None) -> ImportResult:
+    """Import one ledger file as `by`. The user sees counts of created, updated, unchanged and refused rows,
+    a refused-rows XLSX, and, unless dry run (or strict with refusals), the valid rows written all at once.
+
+    Raises FileRefused (nothing written) when the file as a whole cannot be taken.
+    """
+    started = time.perf_counter()
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise FileRefused(_("未知的导入类型“%(kind)s”。") % {"kind": kind})
+    if not can(by, Action.CHANGE, spec.model):
+        raise FileRefused(_("您没有导入“%(kind)s”的权限。") % {"kind": spec.title})
+    progress = progress or (lambda phase, n: None)
+    known = {normalize_header(n) for c in spec.columns for n in c.names}
+    required = {normalize_header(n) for c in spec.columns if c.required for n in c.names}
+    ledger = open_ledger(path, file_name, known, required)
+    places = Places(user=by, kind=spec, community=community)
+    result = ImportResult(kind=kind)
+    with tempfile.TemporaryDirectory(prefix="banyan-import-") as spool:
+        refused = RefusedRows(ledger.header, Path(spool))
+        _validate(spec, ledger, places, result, refused, None if dry_run else Path(spool), progress)
+        result.refused_path = refused.save()
+        if dry_run:
+            result.message = _("校验完成（未写入）。")
+        elif strict and result.refused:
+            result.message = _("严格模式：文件有%(n)d行错误，全部未写入。") % {"n": result.refused}
+        else:
+            try:
+                with transaction.atomic():
+                    _write(spec, Path(spool), places, progress)
+            except IntegrityError:
+                message = _("写入时与同时进行的其他导入冲突（如同一身份证号），全部未写入，请重新导入。")
+                raise FileRefused(message) from None
+            result.written = True
+            result.message = _("导入完成。")
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,297 @@
+"""The kinds of ledger that can be imported: their columns, how rows find their place and key, and the model.
+
+A kind's `derive` takes the frame of parsed cells and adds the model's columns (place ids, related ids,
+derived fields), refusing rows by setting `_error`. Personal numbers named in `pii` are hashed by the engine
+before `derive` (the hash is the key of residents and party members) and encrypted only for rows written.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+from django.apps import apps
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from banyan.ledgers.columns import Column, choice, count, date, decimal, id_number, mobile, text
+from banyan.people import models as people
+
+COMMUNITY = Column("community", "社区", ("所属社区", "社区名称", "村(居)委会", "村居", "村委会", "居委会"),
+                   parse=text(80), example="东联")
+GRID = Column("grid", "网格", ("所属网格", "网格名称", "网格编号"), parse=text(80), example="")
+SEP = "\x1f"  # joins the parts of a composite lookup key
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str
+    title: object  # lazy Chinese name
+    label: str  # model label; the importing user needs CHANGE on it
+    columns: tuple[Column, ...]
+    key_fields: tuple[str, ...]  # model fields that identify a row for upsert
+    derive: Callable[[pl.DataFrame, "Places"], pl.DataFrame]
+    pii: dict[str, str] = field(default_factory=dict)  # frame column → "id_number" | "phone"
+    before_write: Callable[[pl.DataFrame, "Places"], pl.DataFrame] | None = None
+
+    @property
+    def model(self):
+        return apps.get_model(self.label)
+
+
+def refuse(df: pl.DataFrame, condition: pl.Expr, message: str | pl.Expr) -> pl.DataFrame:
+    """Refuse the rows matching `condition` (where not already refused) with `message`."""
+    message = message if isinstance(message, pl.Expr) else pl.lit(message)
+    return df.with_columns(pl.coalesce("_error", pl.when(condition).then(message)).alias("_error"))
+
+
+def key(*parts: pl.Expr) -> pl.Expr:
+    return pl.concat_str([p.cast(pl.Utf8) for p in parts], separator=SEP)
+
+
+class Places:
+    """Community and grid names to ids, within where the importing user may write this kind, and cached maps
+    of related rows (households, parks, party orgs, rooms) by community."""
+
+    def __init__(self, *, user, kind: Kind, community=None):
+        from banyan.accounts.roles import Action
+        from banyan.places.models import Community, Grid
+
+        self.default_community = community
+        writable = Community.objects.visible_to(user, Action.CHANGE, on=kind.label)
+        self.writable_communities = sorted(writable.values_list("pk", flat=True))
+        grids = list(Grid.objects.visible_to(user, Action.CHANGE, on=kind.label).values_list(
+            "pk", "community_id", "name", "code"))
+        self.grids = {f"{c}{SEP}{name}": pk for pk, c, name, _code in grids}
+        self.grids |= {f"{c}{SEP}{code}": pk for pk, c, _name, code in grids if code}
+        self.grid_ids = sorted({pk for pk, *_ in grids})
+        # Names resolve for every community the user reaches, whole or through a grid; writing is checked after.
+        self.reachable = sorted(set(self.writable_communities) | {c for _pk, c, *_ in grids})
+        self.communities: dict[str, int] = {}
+        rows = Community.objects.filter(pk__in=self.reachable).values_list("pk", "name", "full_name", "code")
+        for pk, name, full_name, code in rows:
+            for alias in (name, full_name, code, f"{name}社区", f"{name}村"):
+                self.communities.setdefault(alias, pk)
+        self._maps: dict[str, dict] = {}
+
+    def place(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Adds community_id and grid_id; refuses rows outside where the user may write."""
+        if "community" in df.columns:
+            df = df.with_columns(pl.col("community").replace_strict(self.communities, default=None,
+                                                                    return_dtype=pl.Int64).alias("community_id"))
+            default = self.default_community
+            df = refuse(df, pl.col("community").is_not_null() & pl.col("community_id").is_null(),
+                        pl.format(_("社区“{}”不存在或不在您的管辖范围内"), pl.col("community")))
+            if default is not None:
+                df = refuse(df, pl.col("community_id") != default.pk,
+                            pl.format(_("社区“{}”与所选社区“{}”不一致"), pl.col("community"), pl.lit(default.name)))
+                df = df.with_columns(pl.col("community_id").fill_null(default.pk))
+        else:
+            pk = self.default_community.pk if self.default_community else None
+            df = df.with_columns(pl.lit(pk, dtype=pl.Int64).alias("community_id"))
+        df = refuse(df, pl.col("community_id").is_null(), _("缺少社区：请填写“社区”列，或在导入时选择社区"))
+        if "grid" in df.columns:
+            df = df.with_columns(key(pl.col("community_id"), pl.col("grid")).replace_strict(
+                self.grids, default=None, return_dtype=pl.Int64).alias("grid_id"))
+            df = refuse(df, pl.col("grid").is_not_null() & pl.col("grid_id").is_null(),
+                        pl.format(_("网格“{}”不在该社区或不在您的管辖范围内"), pl.col("grid")))
+        else:
+            df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias("grid_id"))
+        return self.check(df)
+
+    def check(self, df: pl.DataFrame, community: str = "community_id", grid: str = "grid_id") -> pl.DataFrame:
+        allowed = pl.col(community).is_in(self.writable_communities) | pl.col(grid).is_in(self.grid_ids)
+        return refuse(df, ~allowed.fill_null(False), _("您只能导入本网格的记录：请填写“网格”列"))
+
+    def related(self, name: str, queryset, key_fields: tuple[str, ...], value: str = "pk") -> dict[str, object]:
+        """{"community_id␟key…": value} for related rows in the communities the user can reach."""
+        if name not in self._maps:
+            rows = queryset.filter(community_id__in=self.reachable).values_list(value, "community_id", *key_fields)
+            self._maps[name] = {SEP.join(str(p) for p in parts): v for v, *parts in rows}
+        return self._maps[name]
+
+    def link(self, df: pl.DataFrame, *, column: str, to: str, mapping: dict, parts: list[pl.Expr],
+             message: pl.Expr | str, dtype=pl.Int64) -> pl.DataFrame:
+        """Adds `to` looked up from `mapping` by the key of `parts`, refusing rows whose `column` finds nothing."""
+        if column not in df.columns:
+            return df.with_columns(pl.lit(None, dtype=dtype).alias(to))
+        df = df.with_columns(key(*parts).replace_strict(mapping, default=None, return_dtype=dtype).alias(to))
+        return refuse(df, pl.col(column).is_not_null() & pl.col(to).is_null(), message)
+
+
+def resident_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    df = places.place(df)
+    number = pl.col("id_number")
+    df = df.with_columns(number.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False).alias("_born"),
+                         pl.when(number.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1).then(pl.lit("1"))
+                         .otherwise(pl.lit("2")).alias("_sex"))
+    if "sex" in df.columns:
+        df = refuse(df, pl.col("sex").is_not_null() & (pl.col("sex") != pl.col("_sex")), _("性别与身份证号不符"))
+    if "birth_date" in df.columns:
+        df = refuse(df, pl.col("birth_date").is_not_null() & (pl.col("birth_date") != pl.col("_born")),
+                    _("出生日期与身份证号不符"))
+    households = places.related("household", people.Household.objects, ("number",))
+    df = places.link(df, column="household", to="household_id", mapping=households,
+                     parts=[pl.col("community_id"), pl.col("household")],
+                     message=pl.format(_("户号“{}”在该社区不存在，请先导入户"), pl.col("household")))
+    return df.with_columns(pl.col("_sex").alias("sex"), pl.col("_born").alias("birth_date"))
+
+
+def household_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    return places.place(df)
+
+
+def enterprise_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    from banyan.places.models import IndustrialPark
+
+    df = places.place(df)
+    parks = places.related("park", IndustrialPark.objects, ("name",))
+    return places.link(df, column="park", to="park_id", mapping=parks, parts=[pl.col("community_id"), pl.col("park")],
+                       message=pl.format(_("工业园“{}”在该社区不存在"), pl.col("park")))
+
+
+def party_member_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    from banyan.party.models import PartyOrg
+
+    df = places.place(df)
+    df = df.with_columns(pl.when(pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
+                         .then(pl.lit("1")).otherwise(pl.lit("2")).alias("sex"))
+    orgs = places.related("org", PartyOrg.objects, ("name",))
+    df = places.link(df, column="org", to="org_id", mapping=orgs, parts=[pl.col("community_id"), pl.col("org")],
+                     message=pl.format(_("党组织“{}”在该社区不存在"), pl.col("org")))
+    if "kind" in df.columns and "work_unit" in df.columns:
+        df = refuse(df, (pl.col("kind") == "in_service") & pl.col("work_unit").is_null(), _("在职党员须填写工作单位"))
+    elif "kind" in df.columns:
+        df = refuse(df, pl.col("kind") == "in_service", _("在职党员须填写工作单位"))
+    return df
+
+
+def rental_room_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    """One row per room; its rental property, found by address, is created with it when new."""
+    df = places.place(df)
+    properties = places.related("property", people.RentalProperty.objects, ("address",))
+    return df.with_columns(key(pl.col("community_id"), pl.col("address")).replace_strict(
+        properties, default=None, return_dtype=pl.Int64).alias("rental_property_id"))
+
+
+def rental_properties_create(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    """Before new rooms are written: create the rental properties they belong to, and fill in their ids."""
+    new = df.filter(pl.col("rental_property_id").is_null())
+    if new.is_empty():
+        return df
+    created = {}
+    for row in new.unique(["community_id", "address"], keep="first", maintain_order=True).iter_rows(named=True):
+        rental = people.RentalProperty(community_id=row["community_id"], grid_id=row["grid_id"],
+                                       address=row["address"], landlord_name=row["landlord_name"],
+                                       attendant_name=row.get("attendant_name") or "",
+                                       use=row.get("use") or "02", hazard=row.get("hazard") or "00")
+        rental.landlord_phone = row.get("landlord_phone") or ""
+        created[f"{row['community_id']}{SEP}{row['address']}"] = rental
+    people.RentalProperty.objects.bulk_create(created.values())
+    ids = {k: v.pk for k, v in created.items()}
+    return df.with_columns(pl.coalesce("rental_property_id", key(pl.col("community_id"), pl.col("address"))
+                                       .replace_strict(ids, default=None, return_dtype=pl.Int64))
+                           .alias("rental_property_id"))
+
+
+def tenancy_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    df = places.place(df.drop("grid", strict=False))
+    residents = places.related("resident", people.Resident.objects, ("id_number_hash",))
+    df = places.link(df, column="id_number", to="resident_id", mapping=residents,
+                     parts=[pl.col("community_id"), pl.col("id_number_hash")],
+                     message=_("身份证号对应的居民未在该社区登记，请先导入居民"))
+    rooms = places.related("room", people.RentalRoom.objects, ("rental_property__address", "number"))
+    room_key = [pl.col("community_id"), pl.col("address"), pl.col("number")]
+    df = places.link(df, column="number", to="room_id", mapping=rooms, parts=room_key,
+                     message=pl.format(_("出租屋“{}”的房间“{}”不存在，请先导入出租屋"), pl.col("address"),
+                                       pl.col("number")))
+    room_grids = places.related("room_grid", people.RentalRoom.objects, ("rental_property__address", "number"),
+                                value="grid_id")
+    df = df.with_columns(key(*room_key).replace_strict(room_grids, default=None, return_dtype=pl.Int64)
+                         .alias("grid_id"))
+    df = places.check(df)
+    if "moved_out" in df.columns:
+        df = refuse(df, pl.col("moved_out") < pl.col("moved_in"), _("搬离日期不能早于入住日期"))
+    return df
+
+
+RESIDENCY = {"户籍": "registered", "户籍人口": "registered", "常住": "permanent", "常住人口": "permanent",
+             "非户籍常住": "permanent", "流动": "migrant", "流动人口": "migrant", "外来人口": "migrant",
+             "外来": "migrant"}
+_NAME = Column("name", "姓名", ("名字", "人员姓名"), required=True, parse=text(30), example="张三")
+_ID = Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证", "证件号码", "证件号"), required=True,
+             parse=id_number, example="440605198503120011")
+_PHONE = Column("phone", "手机号", ("联系电话", "手机号码", "电话", "联系方式", "手机"), parse=mobile,
+                example="13812345678")
+_ADDRESS = Column("address", "出租屋地址", ("地址", "房屋地址", "出租屋"), required=True, parse=text(200),
+                  example="村前路8号")
+_ROOM = Column("number", "房间号", ("房号", "房间"), required=True, parse=text(20), example="101")
+
+KINDS: dict[str, Kind] = {k.slug: k for k in (
+    Kind("residents", gettext_lazy("居民"), "people.resident", (
+        _NAME, _ID,
+        Column("residency", "人口类别", ("人员类别", "人口类型", "户籍类型", "居住类型"), required=True,
+               parse=choice(people.Residency.choices, aliases=RESIDENCY), example="户籍人口"),
+        COMMUNITY, GRID, _PHONE,
+        Column("sex", "性别", (), parse=choice(people.SEX), example="男"),
+        Column("birth_date", "出生日期", ("出生年月日",), parse=date, example="1985-03-12"),
+        Column("ethnicity", "民族", (), parse=choice(people.ETHNICITY), example="汉族"),
+        Column("household", "户号", ("户编号",), parse=text(30), example=""),
+        Column("relation", "与户主关系", ("与户主的关系", "家庭关系"), parse=choice(people.RELATION), example="户主"),
+        Column("political_status", "政治面貌", (), parse=choice(people.POLITICAL_STATUS), example="群众"),
+        Column("registered_address", "户籍地址", ("户籍所在地", "户籍地详址"), parse=text(200),
+               example="佛山市南海区丹灶镇东联村"),
+        Column("current_address", "现住址", ("居住地址", "现居住地址", "现住地址", "住址"), parse=text(200),
+               example="东联社区村前路1号"),
+        Column("inflow_reason", "流入原因", (), parse=choice(people.INFLOW_REASON), example=""),
+        Column("permit_type", "办证类型", (), parse=choice(people.PERMIT_TYPE), example=""),
+        Column("residence_type", "住所类型", (), parse=choice(people.RESIDENCE_TYPE), example=""),
+        Column("arrived_on", "来本地日期", ("流入日期", "来本地时间"), parse=date, example=""),
+    ), ("id_number_hash",), resident_derive, {"id_number": "id_number", "phone": "phone"}),
+    Kind("households", gettext_lazy("户"), "people.household", (
+        Column("number", "户号", ("户编号",), required=True, parse=text(30), example="H000001"),
+        COMMUNITY, GRID,
+        Column("kind", "户别", ("户类型",), parse=choice(people.Household.Kind.choices), example="家庭户"),
+        Column("address", "地址", ("住址", "户籍地址"), parse=text(200), example="东联社区村前路1号"),
+    ), ("community_id", "number"), household_derive),
+    Kind("rentals", gettext_lazy("出租屋及房间"), "people.rentalroom", (
+        _ADDRESS, _ROOM,
+        Column("landlord_name", "房东姓名", ("房东", "业主", "业主姓名"), required=True, parse=text(30),
+               example="陈大文"),
+        Column("landlord_phone", "房东电话", ("房东手机", "业主电话"), parse=mobile, example="13812345678"),
+        COMMUNITY, GRID,
+        Column("attendant_name", "值守人", ("24小时值守人",), parse=text(30), example=""),
+        Column("use", "出租用途", ("用途",), parse=choice(people.RENTAL_USE), example="住房"),
+        Column("hazard", "隐患类型", ("隐患",), parse=choice(people.RENTAL_HAZARD), example="无"),
+        Column("capacity", "可住人数", ("核定人数",), parse=count, example="2"),
+        Column("area_m2", "面积", ("房间面积", "面积(平方米)"), parse=decimal, example="15"),
+    ), ("community_id", "address", "number"), rental_room_derive, before_write=rental_properties_create),
+    Kind("tenancies", gettext_lazy("入住登记"), "people.tenancy", (
+        _ID, _ADDRESS, _ROOM,
+        Column("moved_in", "入住日期", ("入住时间",), required=True, parse=date, example="2026-02-10"),
+        Column("moved_out", "搬离日期", ("退租日期", "搬离时间"), parse=date, example=""),
+        COMMUNITY,
+    ), ("resident_id", "room_id", "moved_in"), tenancy_derive, {"id_number": "id_number"}),
+    Kind("enterprises", gettext_lazy("企业"), "people.enterprise", (
+        Column("name", "企业名称", ("名称", "单位名称", "企业"), required=True, parse=text(100),
+               example="东联五金制品厂"),
+        Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), parse=text(18), example=""),
+        COMMUNITY, GRID,
+        Column("park", "所在工业园", ("工业园", "园区"), parse=text(80), example=""),
+        Column("industry", "行业", ("所属行业",), parse=text(50), example="五金"),
+        Column("headcount", "从业人数", ("员工人数", "人数"), parse=count, example="35"),
+        Column("address", "地址", ("企业地址",), parse=text(200), example=""),
+        Column("contact_name", "负责人", ("联系人", "法定代表人"), parse=text(30), example=""),
+        Column("contact_phone", "联系电话", ("负责人电话", "手机号"), parse=mobile, example=""),
+    ), ("community_id", "name"), enterprise_derive, {"contact_phone": "phone"}),
+    Kind("party-members", gettext_lazy("党员"), "party.partymember", (
+        _NAME, _ID,
+        Column("org", "所在党组织", ("党组织", "所在支部", "党支部"), required=True, parse=text(100),
+               example="拾陈经济社党支部"),
+        COMMUNITY, GRID, _PHONE,
+        Column("kind", "党员类别", ("类别",), parse=choice(
+            [("local", "本地党员"), ("mobile", "流动党员"), ("in_service", "在职党员")],
+            aliases={"在职党员（机关报到）": "in_service", "机关报到党员": "in_service"}), example="本地党员"),
+        Column("joined_on", "入党日期", ("入党时间",), parse=date, example="2001-07-01"),
+        Column("work_unit", "工作单位", ("单位",), parse=text(100), example=""),
+    ), ("id_number_hash",), party_member_derive, {"id_number": "id_number", "phone": "phone"}),
+)}

@@ -1,0 +1,76 @@
+"""Fast writes of prepared frames: COPY on PostgreSQL, executemany on SQLite, into the same columns as the ORM."""
+
+import datetime as dt
+import io
+
+import polars as pl
+from django.db import connection, models
+
+NULL = r"\N"
+
+
+class RowShape:
+    """Every concrete column of a model but its id, in table order, with each column's default."""
+
+    def __init__(self, model, *, now: dt.datetime):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.now = now
+
+    def default(self, field):
+        if isinstance(field, models.DateTimeField):
+            return connection.ops.adapt_datetimefield_value(self.now) if connection.vendor == "sqlite" \
+                else self.now.isoformat()
+        if field.has_default():
+            return field.get_default()
+        return None if field.null else ""
+
+    def frame(self, df: pl.DataFrame, names: list[str] | None = None) -> pl.DataFrame:
+        """`df` as the table's columns (or `names` of them), defaults where absent, in a form the driver takes."""
+        columns = []
+        for field in self.fields:
+            if names is not None and field.attname not in names:
+                continue
+            if field.attname in df.columns and not isinstance(field, models.DateTimeField):
+                column = pl.col(field.attname)
+                if not field.null:
+                    column = column.fill_null(self.default(field))
+            else:
+                column = pl.lit(self.default(field))
+            if isinstance(field, models.DateField) and connection.vendor == "sqlite":
+                column = column.cast(pl.Utf8)
+            columns.append(column.alias(field.attname))
+        return df.select(columns)
+
+    def columns(self, names: list[str]) -> str:
+        by_name = {f.attname: f for f in self.fields}
+        return ", ".join(connection.ops.quote_name(by_name[n].column) for n in names)
+
+
+def insert_frame(shape: RowShape, df: pl.DataFrame) -> None:
+    if df.is_empty():
+        return
+    out = shape.frame(df)
+    table = connection.ops.quote_name(shape.model._meta.db_table)
+    cols = shape.columns(out.columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buffer = io.BytesIO()
+            out.write_csv(buffer, include_header=False, null_value=NULL)
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '{NULL}')") as copy:
+                copy.write(buffer.getbuffer())
+        else:
+            placeholders = ", ".join(["%s"] * len(out.columns))
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", out.iter_rows())
+
+
+def update_rows(shape: RowShape, df: pl.DataFrame) -> None:
+    """UPDATE the changed rows (with `pk`), setting every column the file gave."""
+    if df.is_empty():
+        return
+    names = [f.attname for f in shape.fields if f.attname in df.columns and f.attname != "created_at"]
+    out = shape.frame(df, names).with_columns(df["pk"])
+    table = connection.ops.quote_name(shape.model._meta.db_table)
+    sets = ", ".join(f"{c.strip()} = %s" for c in shape.columns(names).split(","))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", out.iter_rows())
