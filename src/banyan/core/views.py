@@ -25,6 +25,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
@@ -591,7 +592,7 @@ def place_page(user, place) -> dict:
 class RecordReveal(EntryView):
     """POST `field` and `reason`: the full number, once, in this response only; every reveal is audited."""
 
-    @never_cache
+    @method_decorator(never_cache)
     def post(self, request, entry, pk):
         obj = get_visible_or_404(self.model, request.user, pk, Action.REVEAL)
         name = request.POST.get("field", "")
