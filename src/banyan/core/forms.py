@@ -152,12 +152,20 @@ class RecordForm(forms.ModelForm):
             self.add_error(name if name in self.fields else None, errors)
 
 
+class NumberEntry(forms.TextInput):
+    """A personal number field that never writes a number back into the page, not even the one just typed
+    when the form comes back with an error: clear numbers appear in no response but a permitted reveal."""
+
+    def format_value(self, value):
+        return None
+
+
 def _pii_field(model, name: str, editing: bool) -> forms.CharField:
     kind = pii_kind(name)
     help_text = gettext_lazy("留空则保持原号码不变。") if editing else ""
     return forms.CharField(label=pii_label(model, name), required=False, max_length=32, help_text=help_text,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode":
-                                                         "text" if kind == "id_number" else "tel"}))
+                           widget=NumberEntry(attrs={"autocomplete": "off", "inputmode":
+                                                     "text" if kind == "id_number" else "tel"}))
 
 
 def _pii_cleaner(model, name: str):

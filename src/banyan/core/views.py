@@ -111,7 +111,7 @@ def cell(obj, column: Column, user) -> tuple[str, str | None]:
     if isinstance(field, models.JSONField):
         return json.dumps(value, ensure_ascii=False), None
     if isinstance(value, int):
-        return formats.number_format(value, force_grouping=True), None
+        return f"{value:,}", None  # grouped by thousands in Chinese too (Django's format for it has no separator)
     return formats.localize(value), None
 
 

@@ -53,3 +53,12 @@ def user_roles(context) -> list[str]:
     if user.is_superuser and not user_assignments(user):
         return [str(_("系统管理员"))]
     return [f"{a.get_role_display()} · {a.place}" for a in user_assignments(user)]
+
+
+@register.filter
+def grouped(value):
+    """A whole number with a comma every three digits, in every language: 12,345 (Django's Chinese format has
+    no separator at all)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
