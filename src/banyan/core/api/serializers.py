@@ -1,0 +1,271 @@
+"""Serializers of the API: one per registry entry, generated from it, and the few the other endpoints answer with.
+
+A record reads as `id`, `label` (its name), the entry's list and form fields, `<fk>_name` beside each related id
+and `<field>_display` beside each code. Personal numbers read as their mask and are written in clear.
+"""
+
+import re
+from functools import cache
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from banyan.accounts.models import RoleAssignment, User
+from banyan.accounts.roles import Action
+from banyan.core.pii import keyed_hash
+from banyan.core.registry import BY_LABEL, ENTRIES, Entry
+from banyan.core.validators import validate_id_number, validate_mobile
+from banyan.places.models import Grid
+
+_PII_COLUMN = re.compile(r"_(enc|hash|masked)$")
+
+
+def pii_kind(name: str) -> str:
+    """Every personal attribute is an ID number or a (mobile) phone number."""
+    return "id_number" if name.endswith("id_number") else "phone"
+
+
+def error_detail(error: DjangoValidationError) -> dict:
+    """A Django ValidationError as DRF's field-keyed errors: errors of the whole record under `non_field_errors`,
+    and those of a personal number's stored columns (a unique hash) under the number's own name."""
+    detail = {}
+    for key, messages in serializers.as_serializer_error(error).items():
+        key = api_settings.NON_FIELD_ERRORS_KEY if key == "__all__" else _PII_COLUMN.sub("", key)
+        detail.setdefault(key, []).extend(messages)
+    return detail
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related record by id, among those the user can see: any other id is answered as not existing.
+
+    The record's own place columns offer the places where the user may write this kind of record, which differ
+    from the places they may list: a migrant officer places residents in their community though their role does
+    not list communities, and a grid worker's records are in the community of their grid.
+    """
+
+    def get_queryset(self):
+        model, user = self.queryset.model, self.context["request"].user
+        label = self.parent.Meta.model._meta.label_lower
+        if self.field_name == "grid":
+            return model.objects.visible_to(user, Action.CHANGE, on=label)
+        if self.field_name == "community":
+            grids = Grid.objects.visible_to(user, Action.CHANGE, on=label).values("community_id")
+            return model.objects.visible_to(user, Action.CHANGE, on=label) | model.objects.filter(pk__in=grids)
+        return model.objects.visible_to(user)
+
+
+class PiiField(serializers.CharField):
+    """A personal number: read as its mask; written in clear, validated, and encrypted by the model's property.
+
+    Left out, or sent back as the very mask a read gave (a GET → PUT round trip), it keeps the stored number;
+    blank clears it.
+    """
+
+    def __init__(self, *, kind: str, unique: bool, **kwargs):
+        self.kind, self.unique = kind, unique
+        help_text = gettext_lazy("读取时为脱敏号码；写入时填完整号码，校验后加密保存。")
+        super().__init__(required=False, allow_blank=True, max_length=32, help_text=help_text, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        instance = self.parent.instance
+        if instance is not None and value == getattr(instance, self.source):
+            raise serializers.SkipField
+        if not value:
+            return ""
+        value = validate_id_number(value) if self.kind == "id_number" else validate_mobile(value)
+        if self.unique and self._registered(value, instance):
+            # Checked over every place on purpose: a person is registered once in the district.
+            taken = _("该身份证号已登记。") if self.kind == "id_number" else _("该号码已登记。")
+            raise serializers.ValidationError(taken)
+        return value
+
+    def _registered(self, value: str, instance) -> bool:
+        rows = self.parent.Meta.model._default_manager.filter(**{f"{self.source}_hash": keyed_hash(value)})
+        return rows.exclude(pk=instance.pk).exists() if instance is not None else rows.exists()
+
+
+class DisplayField(serializers.CharField):
+    """The name of a stored code, in the user's language (some code lists are plain Chinese strings)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        # gettext("") would answer the catalog's header, so a blank code stays blank.
+        return _(str(value)) if value else ""
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Base of the generated serializers: input is validated here, and written by the view through record_save."""
+
+    entry: Entry
+    serializer_related_field = ScopedRelatedField
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        fields = set(self.entry.form_fields)
+        if {"community", "grid"} <= fields:
+            return self._place_from_grid(attrs)
+        if "community" not in fields and _has_field(self.Meta.model, "community"):
+            return self._place_from_parent(attrs)
+        return attrs
+
+    def _place_from_grid(self, attrs):
+        # A grid worker may not choose a community, only their grids: a record given a grid is in its community.
+        if attrs.get("grid") is not None and not attrs.get("community"):
+            attrs["community"] = attrs["grid"].community
+        elif self.instance is None and not attrs.get("community"):
+            raise serializers.ValidationError({"community": _("请选择社区，或选择网格。")})
+        return attrs
+
+    def _place_from_parent(self, attrs):
+        """Dwellings, rental rooms and tenancies are where their parent is (the first related field).
+
+        Their models copy the place in save(), but record_save validates the record before saving it.
+        """
+        for name in self.entry.form_fields:
+            parent = attrs.get(name)
+            if isinstance(parent, models.Model) and _has_field(type(parent), "community"):
+                attrs["community_id"] = parent.community_id
+                if _has_field(self.Meta.model, "grid"):
+                    attrs["grid_id"] = getattr(parent, "grid_id", None)
+                return attrs
+        return attrs
+
+
+def _has_field(model, name: str) -> bool:
+    return any(f.name == name for f in model._meta.fields)
+
+
+def _is_unique_hash(model, name: str) -> bool:
+    return any(isinstance(c, models.UniqueConstraint) and tuple(c.fields) == (f"{name}_hash",)
+               for c in model._meta.constraints)
+
+
+@cache
+def record_serializer(entry: Entry) -> type[RecordSerializer]:
+    """The serializer of one entry: read fields = id, label, list and form fields with their names and displays;
+    only the form fields are written."""
+    model, writable = entry.model, set(entry.form_fields)
+    names = ["id", "label"]
+    attrs: dict = {"entry": entry, "label": serializers.CharField(source="__str__", read_only=True)}
+    for name in dict.fromkeys(entry.list_fields + entry.form_fields):
+        names.append(name)
+        if name in entry.pii:
+            attrs[name] = PiiField(kind=pii_kind(name), unique=_is_unique_hash(model, name),
+                                   label=model._meta.get_field(f"{name}_masked").verbose_name,
+                                   read_only=name not in writable)
+            continue
+        field = model._meta.get_field(name)
+        if field.is_relation:
+            names.append(f"{name}_name")
+            attrs[f"{name}_name"] = serializers.CharField(source=name, read_only=True, allow_null=field.null)
+        elif field.choices:
+            names.append(f"{name}_display")
+            attrs[f"{name}_display"] = DisplayField(source=f"get_{name}_display")
+    extra = {"community": {"required": False}} if {"community", "grid"} <= writable else {}
+    meta = type("Meta", (), {
+        "model": model,
+        "fields": names,
+        "read_only_fields": [n for n in names if n not in writable and n not in attrs],
+        "extra_kwargs": extra,
+        # Uniqueness is the model's to check (record_save runs full_clean): DRF's own validators would demand
+        # the community that a record given only a grid takes from it.
+        "validators": [],
+    })
+    doc = str(model._meta.verbose_name)
+    return type(f"{model.__name__}Serializer", (RecordSerializer,), {"__doc__": doc, "Meta": meta, **attrs})
+
+
+def name_prefetches(entry: Entry) -> list[models.Prefetch]:
+    """The related records a list names (`<fk>_name`) that `entry.related` does not join: one query each,
+    with what their own names need, so a page of any length costs the same number of queries."""
+    joined = {path.split("__")[0] for path in entry.related}
+    out = []
+    for name in dict.fromkeys(entry.list_fields + entry.form_fields):
+        if name in entry.pii or name in joined or not entry.model._meta.get_field(name).is_relation:
+            continue
+        related = entry.model._meta.get_field(name).related_model
+        target = BY_LABEL.get(related._meta.label_lower)
+        queryset = related._default_manager.select_related(*(target.related if target else ()))
+        out.append(models.Prefetch(name, queryset=queryset))
+    return out
+
+
+PII_NAMES = sorted({name for entry in ENTRIES for name in entry.pii})
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(PII_NAMES, label=gettext_lazy("字段"))
+    reason = serializers.CharField(max_length=200, label=gettext_lazy("事由"))
+
+    def validate_field(self, value):
+        if value not in self.context["entry"].pii:
+            raise serializers.ValidationError(_("此类记录没有这一个人号码。"))
+        return value
+
+
+class RevealSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField(help_text=gettext_lazy("完整号码；每次查看都记入个人信息访问记录。"))
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=gettext_lazy("此后请求时发送请求头 Authorization: Token <token>"))
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    level = serializers.CharField(read_only=True)
+    place_id = serializers.IntegerField(read_only=True)
+    place_name = serializers.CharField(source="place", read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["role", "role_display", "level", "place_id", "place_name"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = RoleSerializer(source="role_assignments", many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name", "is_superuser", "roles"]
+
+
+class PlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+class SummarySerializer(serializers.Serializer):
+    """The figures of `places.selectors.summary`, for the schema (the view returns the selector's dict)."""
+
+    place = PlaceSerializer(allow_null=True)
+    residents = serializers.IntegerField()
+    residents_registered = serializers.IntegerField()
+    residents_permanent = serializers.IntegerField()
+    residents_migrant = serializers.IntegerField()
+    households = serializers.IntegerField()
+    rental_properties = serializers.IntegerField()
+    rental_rooms = serializers.IntegerField()
+    rental_rooms_occupied = serializers.IntegerField()
+    rental_occupancy_rate = serializers.FloatField(allow_null=True)
+    industrial_parks = serializers.IntegerField()
+    enterprises = serializers.IntegerField()
+    enterprise_headcount = serializers.IntegerField()
+    party_members = serializers.IntegerField()
+    local_members = serializers.IntegerField()
+    mobile_members = serializers.IntegerField()
+    in_service_members = serializers.IntegerField()
+    party_orgs = serializers.IntegerField()
+    party_branches = serializers.IntegerField()
+    party_groups = serializers.IntegerField()
+    communities = serializers.IntegerField()
+    grids = serializers.IntegerField()
