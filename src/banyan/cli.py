@@ -46,6 +46,14 @@ def cmd_serve(args) -> None:
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="banyan")
 
 
+def cmd_import(args) -> None:
+    _django()
+    from banyan.ledgers.commands import import_from_terminal
+
+    sys.exit(import_from_terminal(kind=args.kind, path=args.file, community=args.community, user=args.user,
+                                  dry_run=args.dry_run, strict=args.strict))
+
+
 def cmd_worker(args) -> None:
     _django()
     _call("db_worker", "--no-reload", *(["--batch"] if args.batch else []))
@@ -76,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("migrate", help="create or upgrade the database schema")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("import", help="import a ledger file (XLSX or CSV) with a progress bar")
+    p.add_argument("kind", choices=["residents", "households", "rentals", "tenancies", "enterprises", "party-members"])
+    p.add_argument("file", help="an .xlsx or .csv file (UTF-8, UTF-8 with BOM or GB18030)")
+    p.add_argument("--community", help="the community rows without a 社区 column go to (name or code)")
+    p.add_argument("--user", help="import as this user, within their places (default: a district-wide operator)")
+    p.add_argument("--dry-run", action="store_true", help="validate and report only; write nothing")
+    p.add_argument("--strict", action="store_true", help="write nothing if any row is refused")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("worker", help="run background tasks (imports, exports)")
     p.add_argument("--batch", action="store_true", help="run the queued tasks, then exit (default: keep polling)")

@@ -29,7 +29,7 @@ from banyan.ledgers.reading import FileRefused, open_ledger
 from banyan.ledgers.writing import RowShape, insert_frame, update_rows
 
 REASON_HEADER = "错误原因"
-ProgressFn = Callable[[str, int], None]
+ProgressFn = Callable[[str, int, int], None]  # phase ("validating" | "writing"), rows done, rows in all
 
 
 @dataclass
@@ -158,15 +158,26 @@ def _existing(kind: Kind, df: pl.DataFrame, compare: list[str]) -> pl.DataFrame:
     first = keys[0]
     wanted = df.filter(pl.col("_error").is_null())[first].unique().drop_nulls().to_list()
     columns = list(dict.fromkeys(["pk", "community_id", "grid_id", *keys, *compare]))
-    batch = 900 if connection.vendor == "sqlite" else 20_000  # SQLite caps bound parameters
     rows = []
-    for start in range(0, len(wanted), batch):
-        rows += list(kind.model.objects.filter(**{f"{first}__in": wanted[start:start + batch]})
-                     .values_list(*columns))
+    if connection.vendor == "postgresql":  # one array parameter: no 20,000-placeholder statements to parse
+        with connection.cursor() as cursor:
+            names = ", ".join(connection.ops.quote_name(_column(kind.model, c)) for c in columns)
+            table = connection.ops.quote_name(kind.model._meta.db_table)
+            cursor.execute(f"SELECT {names} FROM {table} WHERE {connection.ops.quote_name(_column(kind.model, first))}"
+                           f" = ANY(%s)", [wanted])
+            rows = cursor.fetchall()
+    else:
+        for start in range(0, len(wanted), 900):  # SQLite caps bound parameters
+            rows += list(kind.model.objects.filter(**{f"{first}__in": wanted[start:start + 900]})
+                         .values_list(*columns))
     schema = {c: df.schema.get(c, pl.Int64) for c in columns}
     stored = pl.DataFrame([_plain(r) for r in rows], schema=schema, orient="row")
     places = stored.select(pl.col("community_id").alias("_place_community"), pl.col("grid_id").alias("_place_grid"))
     return stored.rename({c: f"{c}_db" for c in columns if c not in keys}).hstack(places)
+
+
+def _column(model, name: str) -> str:
+    return "id" if name == "pk" else next(f.column for f in model._meta.concrete_fields if f.attname == name)
 
 
 def _plain(row: tuple) -> list:
@@ -210,13 +221,13 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
         if spool is not None:
             writes = df.filter(pl.col("_action").is_in(["create", "update"]))
             _encrypt_pii(kind, writes, seal).write_ipc(spool / f"write-{index:06d}.arrow")
-        progress("validating", result.rows)
+        progress("validating", result.rows, max(result.rows, ledger.total))
     result.refused = refused.count
     if not result.rows:
         raise FileRefused(_("文件中没有数据行。"))
 
 
-def _write(kind: Kind, spool: Path, places: Places, progress: ProgressFn) -> None:
+def _write(kind: Kind, spool: Path, places: Places, progress: ProgressFn, total: int) -> None:
     shape = RowShape(kind.model, now=timezone.now())
     written = 0
     for part in sorted(spool.glob("write-*.arrow")):
@@ -227,7 +238,7 @@ def _write(kind: Kind, spool: Path, places: Places, progress: ProgressFn) -> Non
         updates = df.filter(pl.col("_action") == "update").rename({"pk_db": "pk"})
         update_rows(shape, updates)
         written += df.height
-        progress("writing", written)
+        progress("writing", written, total)
 
 
 def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, dry_run: bool = False,
@@ -243,7 +254,7 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
         raise FileRefused(_("未知的导入类型“%(kind)s”。") % {"kind": kind})
     if not can(by, Action.CHANGE, spec.model):
         raise FileRefused(_("您没有导入“%(kind)s”的权限。") % {"kind": spec.title})
-    progress = progress or (lambda phase, n: None)
+    progress = progress or (lambda phase, done, total: None)
     known = {normalize_header(n) for c in spec.columns for n in c.names}
     required = {normalize_header(n) for c in spec.columns if c.required for n in c.names}
     ledger = open_ledger(path, file_name, known, required)
@@ -260,7 +271,7 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
         else:
             try:
                 with transaction.atomic():
-                    _write(spec, Path(spool), places, progress)
+                    _write(spec, Path(spool), places, progress, result.created + result.updated)
             except IntegrityError:
                 message = _("写入时与同时进行的其他导入冲突（如同一身份证号），全部未写入，请重新导入。")
                 raise FileRefused(message) from None

@@ -219,7 +219,7 @@ RESIDENCY = {"户籍": "registered", "户籍人口": "registered", "常住": "pe
              "外来": "migrant"}
 _NAME = Column("name", "姓名", ("名字", "人员姓名"), required=True, parse=text(30), example="张三")
 _ID = Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证", "证件号码", "证件号"), required=True,
-             parse=id_number, example="440605198503120011")
+             parse=id_number, example="440605198503120016")
 _PHONE = Column("phone", "手机号", ("联系电话", "手机号码", "电话", "联系方式", "手机"), parse=mobile,
                 example="13812345678")
 _ADDRESS = Column("address", "出租屋地址", ("地址", "房屋地址", "出租屋"), required=True, parse=text(200),

@@ -1,5 +1,7 @@
 """Every import is recorded: who, which file, into where, what it counted, and how it ended."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -38,6 +40,7 @@ class ImportJob(models.Model):
     message = models.TextField(_("说明"), blank=True)
     refused_file = models.FileField(_("错误行文件"), upload_to="imports/refused/%Y/%m/", blank=True)
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     # An import belongs to the community it writes into; one without a community (a district-wide file from
@@ -53,6 +56,17 @@ class ImportJob(models.Model):
     def __str__(self):
         return f"{self.file_name} ({self.get_status_display()})"
 
+    STALE_AFTER = dt.timedelta(minutes=10)
+
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.VALIDATED, self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+
+    @property
+    def interrupted(self) -> bool:
+        """A job that stopped reporting: its worker was killed. Its write transaction was rolled back."""
+        return not self.finished and timezone.now() - self.updated_at > self.STALE_AFTER
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.processed_rows / self.total_rows)) if self.total_rows else 0

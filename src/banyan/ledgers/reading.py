@@ -30,6 +30,7 @@ class Ledger:
     header: list[str]
     header_row: int  # 1-based row number of the header in the file
     frames: Iterator[pl.DataFrame]  # columns c0…cN (text, null when empty) and _row (1-based row number)
+    total: int  # rows below the header, blank ones included: what progress is measured against
 
 
 def detect_encoding(path: Path) -> str:
@@ -177,17 +178,33 @@ def open_ledger(path: Path, file_name: str, known: set[str], required: set[str],
         header = [c for c in head[number - 1] if c != "\0merged"]
         after = [[c for c in r if c != "\0merged"] for r in head[number:]]
         frames = _xlsx_frames(_chain(after, rows), number, len(header), chunk_rows)
+        total = _xlsx_height(path) - number
     elif suffix in (".csv", ".txt"):
         encoding = detect_encoding(path)
         head, delimiter = _csv_head(path, encoding)
         number = _find_header(head, known, required)
         header = head[number - 1]
         frames = _csv_frames(path, number, len(header), delimiter, encoding, chunk_rows)
+        total = _line_count(path) - number
     elif suffix == ".xls":
         raise FileRefused(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再上传。"))
     else:
         raise FileRefused(_("不支持的文件类型“%(suffix)s”，请上传 .xlsx 或 .csv 文件。") % {"suffix": suffix or "无"})
-    return Ledger(header=header, header_row=number, frames=frames)
+    return Ledger(header=header, header_row=number, frames=frames, total=max(total, 0))
+
+
+def _line_count(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            lines += block.count(b"\n")
+    return lines
+
+
+def _xlsx_height(path: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).total_height
 
 
 def _chain(first: list, rest: Iterator) -> Iterator:

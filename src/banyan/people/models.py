@@ -109,16 +109,19 @@ class Household(GriddedPlace):
 
 
 class Resident(GriddedPlace):
-    # The (community, residency) and (grid, residency) indexes below serve lookups by place; single-column
-    # indexes on top of them would only slow down million-row imports.
+    # Residents are the million-row table that ledgers are bulk-imported into (docs/adr/0006). The (community,
+    # residency) and (grid, residency) indexes serve lookups by place, so the foreign keys get no index of
+    # their own, and no database constraint: PostgreSQL's per-row constraint triggers cost more than the rest
+    # of an import. Django still enforces PROTECT / SET_NULL on delete; imports resolve every id from the
+    # database inside the write transaction.
     community = models.ForeignKey("places.Community", models.PROTECT, related_name="+", verbose_name=_("社区"),
-                                  db_index=False)
+                                  db_index=False, db_constraint=False)
     grid = models.ForeignKey("places.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"), null=True,
-                             blank=True, db_index=False)
+                             blank=True, db_index=False, db_constraint=False)
     household = models.ForeignKey(Household, models.SET_NULL, null=True, blank=True, related_name="members",
-                                  verbose_name=_("户"))
+                                  verbose_name=_("户"), db_constraint=False)
     dwelling = models.ForeignKey("places.Dwelling", models.SET_NULL, null=True, blank=True,
-                                 related_name="residents", verbose_name=_("现住房屋"))
+                                 related_name="residents", verbose_name=_("现住房屋"), db_constraint=False)
     name = models.CharField(_("姓名"), max_length=30)  # searched by substring, which no B-tree index serves
     sex = models.CharField(_("性别"), max_length=1, choices=SEX, default="9")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, validators=[validate_not_future])
