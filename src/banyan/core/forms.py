@@ -56,13 +56,15 @@ class PickerWidget(forms.NumberInput):
         chosen = self.queryset.filter(pk=value).first() if str(value or "").isdigit() else None
         # The search box belongs to no form (form=""), so it is never submitted with the record.
         return format_html(
-            '<div class="picker">{number}<span class="picker-chosen">{chosen}</span>'
+            '<div class="picker">'
             '<input type="search" class="picker-q" name="q" form="" autocomplete="off" placeholder="{hint}" '
             'aria-label="{hint}" hx-get="{url}" hx-trigger="input changed delay:300ms, search" '
             'hx-target="next .picker-results" hx-sync="this:replace">'
-            '<div class="picker-results" aria-live="polite"></div></div>',
-            number=number, chosen=str(chosen) if chosen else "", hint=_("输入名称或编号搜索"),
-            url=reverse("record-pick", args=[self.slug]))
+            '<div class="picker-results" aria-live="polite"></div>'
+            '<span class="picker-number">{number_label}{number}</span><span class="picker-chosen">{chosen}</span>'
+            '</div>',
+            number=number, number_label=_("编号"), chosen=str(chosen) if chosen else _("未选择"),
+            hint=_("输入名称、地址搜索后点选"), url=reverse("record-pick", args=[self.slug]))
 
 
 def pick_widget_for(field, queryset) -> forms.Widget:
@@ -86,6 +88,10 @@ class RecordForm(forms.ModelForm):
                 field.choices = translated_choices(field.choices)
         self._place_from_grid()
         self.order_fields(self.entry.form_fields)
+        if self.is_bound:
+            for name in self.entry.pii:
+                if name in self.fields:
+                    self.fields[name].help_text = _("号码不会显示在页面上：如需修改，请重新输入。")
 
     def _model_field(self, name):
         try:
@@ -98,10 +104,10 @@ class RecordForm(forms.ModelForm):
         field.queryset = model_field.related_model.objects.visible_to(self.user)
         if is_large(model_field):
             field.widget = pick_widget_for(model_field, field.queryset)
-        elif field.required and self.instance.pk is None and not self.is_bound:
+        elif field.required and self.instance.pk is None and not self.initial.get(name):
             only = list(field.queryset[:2])
-            if len(only) == 1:
-                field.initial = only[0].pk
+            if len(only) == 1:  # a secretary's own community: chosen already
+                self.initial[name] = only[0].pk
 
     def _place_from_grid(self):
         # A grid worker cannot see communities, only their grids: the community then follows the grid.

@@ -320,8 +320,13 @@ def dashboard(user, place) -> dict:
                  {"name": str(Residency.MIGRANT.label), "value": figures["residents_migrant"]}]
     charts = {"residency": {"title": _("居民构成"), "data": residency},
               "bars": {"title": bars_title, "names": [b[0] for b in bars], "values": [b[1] for b in bars]}}
-    return {"figures": figures, "tiles": tiles(user, figures, place), "comparison": comparison,
-            "charts": charts, "show_charts": figures["residents"] > 0}
+    counted = ("residents", "households", "rental_properties", "enterprises", "party_members")
+    idle = [r for r in comparison or () if not any(r[k] for k in counted)]
+    return {"figures": figures, "tiles": tiles(user, figures, place), "charts": charts,
+            "show_charts": figures["residents"] > 0,
+            # Communities with nothing registered yet are named once below the table, not given a row of zeros.
+            "comparison": [r for r in comparison if r not in idle] if comparison is not None else None,
+            "idle": idle, "several_towns": level in (None, Level.DISTRICT)}
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -109,6 +109,8 @@ def test_town_officer_compares_the_communities_of_the_town(client):
     rows = response.context["dashboard"]["comparison"]
     assert rows[0]["community"].name == "东联" and rows[0]["residents"] == 1
     assert {r["community"].town.name for r in rows} == {"丹灶镇"}
+    idle = response.context["dashboard"]["idle"]  # the town's other communities: named, without a row of zeros
+    assert idle and all(r["residents"] == 0 for r in idle)
     assert "罗湖" not in text(response)
 
 
