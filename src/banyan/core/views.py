@@ -28,6 +28,7 @@ from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -241,7 +242,7 @@ def tiles(user, s: dict, place) -> list[dict]:
             (_("从业人数"), s["enterprise_headcount"])]),
         _tile(user, PartyMember, _("党员"), s["party_members"], "party-members", place, [
             (_("本地"), s["local_members"], {"kind": PartyMember.Kind.LOCAL}),
-            (_("流动"), s["mobile_members"], {"kind": PartyMember.Kind.MOBILE}),
+            (pgettext("党员类别", "流动"), s["mobile_members"], {"kind": PartyMember.Kind.MOBILE}),
             (_("在职"), s["in_service_members"], {"kind": PartyMember.Kind.IN_SERVICE})]),
         _tile(user, PartyOrg, _("党组织"), s["party_orgs"], "party-orgs", place, [
             (_("党支部"), s["party_branches"], {"level": PartyOrg.Level.BRANCH}),
