@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("banyan.api_urls")),
+    path("", include("banyan.ledgers.urls")),
     path("", include("banyan.core.urls")),
 ]

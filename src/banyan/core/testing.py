@@ -46,16 +46,29 @@ def valid_phone() -> str:
     return f"1380000{next(_serial) % 10000:04d}"
 
 
+def ensure_divisions() -> None:
+    """The district tree, as its data migration loads it; transactional tests flush it away after each test."""
+    if not District.objects.exists():
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("banyan.places.migrations.0002_nanhai_divisions").load(apps, None)
+
+
 def nanhai() -> District:
+    ensure_divisions()
     return District.objects.get(code="440605")
 
 
 def community(name: str) -> Community:
     """A real community of the district tree (loaded by migration), e.g. 东联, 罗湖, 灯湖, 凤鸣."""
+    ensure_divisions()
     return Community.objects.get(name=name)
 
 
 def town(name: str) -> Town:
+    ensure_divisions()
     return Town.objects.get(name=name)
 
 

@@ -59,6 +59,13 @@ class ImportJob(models.Model):
     STALE_AFTER = dt.timedelta(minutes=10)
 
     @property
+    def kind_title(self) -> str:
+        from banyan.ledgers.kinds import KINDS
+
+        kind = KINDS.get(self.kind)
+        return str(kind.title) if kind else self.kind
+
+    @property
     def finished(self) -> bool:
         return self.status in (self.Status.VALIDATED, self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
 

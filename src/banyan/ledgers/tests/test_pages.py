@@ -1,0 +1,112 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from banyan.accounts.models import PiiAudit
+from banyan.accounts.roles import Role
+from banyan.core.testing import PASSWORD, community, make_user, valid_id_number
+from banyan.ledgers.models import ImportJob
+from banyan.ledgers.reading import csv_text
+from banyan.people.models import Resident
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def upload(rows, name="居民台账.csv"):
+    return SimpleUploadedFile(name, csv_text(rows), content_type="text/csv")
+
+
+@pytest.fixture
+def secretary(client):
+    user = make_user(Role.COMMUNITY_SECRETARY, community("东联"))
+    client.login(username=user.username, password=PASSWORD)
+    return user
+
+
+def ledger(bad_id):
+    return [["姓名", "身份证号", "人口类别", "手机号"], ["张三", valid_id_number(), "户籍人口", "13800001111"],
+            ["李四", valid_id_number(), "流动人口", ""], ["王五", bad_id, "户籍", "13900002222"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_preview_confirm_in_the_browser_flow(client, secretary, settings):
+    settings.TASKS = IMMEDIATE
+    bad_id = "440605198503120011"
+    response = client.post("/imports/new/", {"kind": "residents", "community": community("东联").pk,
+                                             "file": upload(ledger(bad_id))})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/{job.pk}/"
+    assert (job.status, job.created_rows, job.refused_rows, job.user) == ("validated", 2, 1, secretary)
+    assert not Resident.objects.exists()
+
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "确认导入 2 行" in page and "校验位" in page
+    assert bad_id not in page and "440605********0011" in page  # the preview masks numbers
+
+    refused = client.get(f"/imports/{job.pk}/refused.xlsx")
+    assert refused.status_code == 200 and refused["Cache-Control"] == "no-store"
+    audit = PiiAudit.objects.get()
+    assert (audit.action, audit.rows, audit.masked) == ("export", 1, False)
+
+    assert client.post(f"/imports/{job.pk}/confirm/").status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.created_rows) == ("done", 2)
+    assert sorted(Resident.objects.values_list("name", flat=True)) == ["张三", "李四"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_queued_imports(client, secretary):
+    client.post("/imports/new/", {"kind": "residents", "community": community("东联").pk,
+                                  "file": upload(ledger("123"))})
+    job = ImportJob.objects.get()
+    assert job.status == "queued"
+    assert "排队中" in client.get(f"/imports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    job.refresh_from_db()
+    assert (job.status, job.created_rows, job.refused_rows) == ("validated", 2, 1)
+
+
+@pytest.mark.django_db
+def test_bad_uploads_get_a_chinese_message(client, secretary):
+    response = client.post("/imports/new/", {"kind": "residents",
+                                             "file": SimpleUploadedFile("x.pdf", b"%PDF", "application/pdf")})
+    assert response.status_code == 200 and "请上传 .xlsx 或 .csv 文件" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_others_cannot_see_or_confirm_an_import(client, settings):
+    owner = make_user(Role.COMMUNITY_SECRETARY, community("东联"))
+    job = ImportJob.objects.create(user=owner, kind="residents", file_name="a.csv", community=community("东联"),
+                                   status="validated", created_rows=3)
+    foreign = make_user(Role.COMMUNITY_SECRETARY, community("罗湖"))
+    client.login(username=foreign.username, password=PASSWORD)
+    for url in (f"/imports/{job.pk}/", f"/imports/{job.pk}/refused.xlsx"):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/imports/{job.pk}/confirm/").status_code == 404
+    colleague = make_user(Role.COMMUNITY_STAFF, community("东联"))
+    client.login(username=colleague.username, password=PASSWORD)
+    assert client.get(f"/imports/{job.pk}/").status_code == 200
+    assert client.post(f"/imports/{job.pk}/confirm/").status_code == 403
+    job.refresh_from_db()
+    assert job.status == "validated"
+
+
+@pytest.mark.django_db
+def test_roles_without_write_cannot_import(client):
+    volunteer = make_user(Role.VOLUNTEER, community("东联"))
+    client.login(username=volunteer.username, password=PASSWORD)
+    assert client.get("/imports/new/").status_code == 403
+    assert client.get("/imports/templates/residents.xlsx").status_code == 404
+
+
+@pytest.mark.django_db
+def test_template_download_has_the_columns(client, secretary):
+    response = client.get("/imports/templates/residents.xlsx")
+    assert response.status_code == 200
+    import io
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["姓名", "身份证号", "人口类别"]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from banyan.ledgers import views
+
+urlpatterns = [
+    path("imports/", views.import_list, name="import-list"),
+    path("imports/new/", views.import_new, name="import-new"),
+    path("imports/templates/<slug:kind>.xlsx", views.import_template, name="import-template"),
+    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
+    path("imports/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
+    path("imports/<int:pk>/refused.xlsx", views.import_refused, name="import-refused"),
+]

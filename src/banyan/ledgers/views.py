@@ -1,0 +1,123 @@
+"""Import pages: upload a ledger, watch it validate, read the preview and the refused rows, confirm."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from banyan.accounts.roles import Action
+from banyan.accounts.services import export_audit
+from banyan.ledgers.kinds import KINDS
+from banyan.ledgers.models import ImportJob
+from banyan.ledgers.selectors import importable_kinds, refused_preview, visible_jobs
+from banyan.ledgers.services import import_job_confirm, import_job_create
+from banyan.ledgers.templates_xlsx import template_xlsx
+from banyan.places.models import Community
+
+MAX_UPLOAD_MB = 200
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("台账类型"))
+    file = forms.FileField(label=gettext_lazy("文件（.xlsx 或 .csv）"))
+    community = forms.ModelChoiceField(label=gettext_lazy("导入到社区"), queryset=Community.objects.none(),
+                                       required=False, help_text=gettext_lazy("文件没有“社区”列时必选"))
+    strict = forms.BooleanField(label=gettext_lazy("严格模式：有任何错误行则全部不写入"), required=False)
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k.slug, k.title) for k in importable_kinds(user)]
+        self.fields["community"].queryset = Community.objects.visible_to(user, Action.CHANGE, on="people.resident") \
+            | Community.objects.visible_to(user, Action.CHANGE, on="party.partymember")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
+            raise forms.ValidationError(_("文件超过%(n)dMB，请拆分后上传，或用命令行 banyan import 导入。")
+                                        % {"n": MAX_UPLOAD_MB})
+        if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv", ".txt")):
+            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件。"))
+        return upload
+
+
+def _job_or_404(request, pk) -> ImportJob:
+    try:
+        return visible_jobs(request.user).get(pk=pk)
+    except (ImportJob.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+@login_required
+def import_list(request):
+    kinds = importable_kinds(request.user)
+    jobs = visible_jobs(request.user)[:50]
+    if not kinds and not jobs:
+        raise PermissionDenied(_("您没有导入台账的权限。"))
+    return render(request, "ledgers/list.html", {"title": _("台账导入"), "jobs": jobs, "kinds": kinds})
+
+
+@login_required
+def import_new(request):
+    if not importable_kinds(request.user):
+        raise PermissionDenied(_("您没有导入台账的权限。"))
+    form = ImportForm(request.user, request.POST or None, request.FILES or None,
+                      initial={"kind": request.GET.get("kind")})
+    if request.method == "POST" and form.is_valid():
+        job = import_job_create(by=request.user, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
+                                community=form.cleaned_data["community"], strict=form.cleaned_data["strict"])
+        return redirect("import-detail", pk=job.pk)
+    return render(request, "ledgers/new.html", {"title": _("新建导入"), "form": form,
+                                                "kinds": importable_kinds(request.user)})
+
+
+@login_required
+def import_detail(request, pk):
+    job = _job_or_404(request, pk)
+    header, rows = refused_preview(job) if job.finished and job.user_id == request.user.pk else ([], [])
+    context = {"title": job.file_name, "job": job, "kind": KINDS.get(job.kind), "refused_header": header,
+               "refused_rows": rows, "mine": job.user_id == request.user.pk}
+    if request.headers.get("HX-Request"):
+        return render(request, "ledgers/_status.html", context)
+    return render(request, "ledgers/detail.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk):
+    job = _job_or_404(request, pk)
+    import_job_confirm(job=job, by=request.user)
+    return redirect("import-detail", pk=job.pk)
+
+
+@login_required
+def import_refused(request, pk):
+    """The refused rows as the user uploaded them: only for the user who uploaded the file."""
+    job = _job_or_404(request, pk)
+    if job.user_id != request.user.pk or not job.refused_file:
+        raise Http404
+    export_audit(by=request.user, model=ImportJob, rows=job.refused_rows, masked=False, reason=_("下载导入错误行"))
+    response = FileResponse(job.refused_file.open("rb"), as_attachment=True, filename=job.refused_file.name.rsplit(
+        "/", 1)[-1])
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def import_template(request, kind):
+    spec = KINDS.get(kind)
+    if spec is None or spec not in importable_kinds(request.user):
+        raise Http404
+    response = HttpResponse(template_xlsx(spec),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(f'{spec.title}导入模板.xlsx')}"
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
