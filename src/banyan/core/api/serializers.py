@@ -9,6 +9,7 @@ from functools import cache
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -153,7 +154,8 @@ def record_serializer(entry: Entry) -> type[RecordSerializer]:
     only the form fields are written."""
     model, writable = entry.model, set(entry.form_fields)
     names = ["id", "label"]
-    attrs: dict = {"entry": entry, "label": serializers.CharField(source="__str__", read_only=True)}
+    attrs: dict = {"entry": entry, "label": serializers.CharField(source="__str__", read_only=True,
+                                                                  label=gettext_lazy("名称"))}
     for name in dict.fromkeys(entry.list_fields + entry.form_fields):
         names.append(name)
         if name in entry.pii:
@@ -164,10 +166,12 @@ def record_serializer(entry: Entry) -> type[RecordSerializer]:
         field = model._meta.get_field(name)
         if field.is_relation:
             names.append(f"{name}_name")
-            attrs[f"{name}_name"] = serializers.CharField(source=name, read_only=True, allow_null=field.null)
+            attrs[f"{name}_name"] = serializers.CharField(source=name, read_only=True, allow_null=field.null,
+                                                          label=format_lazy("{}（名称）", field.verbose_name))
         elif field.choices:
             names.append(f"{name}_display")
-            attrs[f"{name}_display"] = DisplayField(source=f"get_{name}_display")
+            attrs[f"{name}_display"] = DisplayField(source=f"get_{name}_display",
+                                                    label=format_lazy("{}（名称）", field.verbose_name))
     extra = {"community": {"required": False}} if {"community", "grid"} <= writable else {}
     meta = type("Meta", (), {
         "model": model,
