@@ -458,7 +458,7 @@ class RecordList(EntryView):
                            for c in cols]} for obj in page]
         place = found.place or self._filtered_place(found) or self._home_place(request.user)
         context = self.context(
-            listing=found, page=page, rows=rows, place=found.place,
+            listing=found, page=page, rows=rows,
             headers=[{"label": c.label, "name": c.name, "sortable": c.name not in entry.pii,
                       "sort": c.name if found.order != c.name else f"-{c.name}",
                       "active": found.order.removeprefix("-") == c.name, "desc": found.order.startswith("-")}
