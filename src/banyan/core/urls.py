@@ -23,7 +23,8 @@ register_converter(EntryConverter, "entry")
 urlpatterns = [
     path("", views.home, name="home"),
     path("<entry:entry>/", views.RecordList.as_view(), name="record-list"),
-    path("<entry:entry>/export.csv", views.RecordExport.as_view(), name="record-export"),
+    path("<entry:entry>/export.csv", views.RecordExport.as_view(), {"fmt": "csv"}, name="record-export"),
+    path("<entry:entry>/export.xlsx", views.RecordExport.as_view(), {"fmt": "xlsx"}, name="record-export-xlsx"),
     path("<entry:entry>/pick/", views.RecordPick.as_view(), name="record-pick"),
     path("<entry:entry>/new/", views.RecordFormView.as_view(), name="record-create"),
     path("<entry:entry>/<int:pk>/", views.RecordDetail.as_view(), name="record-detail"),

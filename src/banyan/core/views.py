@@ -6,7 +6,6 @@ One set of base classes serves every entry; rows come only through `visible_to` 
 may not list or change answers 403; a row outside the user's places answers 404, like a missing one.
 """
 
-import csv
 import datetime as dt
 import json
 import re
@@ -21,7 +20,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.core.paginator import Paginator
 from django.db import IntegrityError, models
 from django.db.models import Count, Q, Sum
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -34,6 +33,7 @@ from django.views.decorators.cache import never_cache
 
 from banyan.accounts.roles import Action, Level
 from banyan.accounts.services import export_audit, pii_reveal_for
+from banyan.core.exporting import csv_lines, xlsx_file
 from banyan.core.filters import filterset_for
 from banyan.core.forms import is_large, pick_widget_for, pii_kind, record_form, translated_choices
 from banyan.core.pii import keyed_hash, normalize
@@ -133,13 +133,6 @@ def export_value(obj, column: Column):
         return value.isoformat()
     if isinstance(field, models.JSONField):
         return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def inert(value):
-    """A cell that a spreadsheet would run as a formula (= + - @, tab, CR) is made text by a leading '."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
     return value
 
 
@@ -497,32 +490,33 @@ def page_of(rows, number, *, searched: bool):
 
 
 class RecordExport(EntryView):
-    """The list with its current search and filters as CSV (UTF-8 with BOM for Excel); each export audited."""
+    """The list with its current search and filters as CSV (UTF-8 with BOM for Excel) or XLSX; personal
+    numbers masked, formula cells inert, each export audited."""
 
     permission = Action.EXPORT
 
-    def get(self, request, entry):
+    def get(self, request, entry, fmt):
         found = listing(request, entry)
         cols = columns(self.model, entry.list_fields)
         export_audit(by=request.user, model=self.model, rows=found.rows.count(), masked=True)
-        name = f"{self.model._meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}.csv"
-        response = StreamingHttpResponse(self._lines(found.rows, cols), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = content_disposition_header(True, name)
+        titles = [str(c.label) for c in cols]
+        rows = ([export_value(obj, c) for c in cols] for obj in found.rows.iterator(chunk_size=2000))
+        name = f"{self.model._meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}.{fmt}"
+        if fmt == "xlsx":
+            path = xlsx_file(titles, rows, str(self.model._meta.verbose_name_plural))
+            response = FileResponse(_unlinked(path), as_attachment=True, filename=name)
+        else:
+            response = StreamingHttpResponse(csv_lines(titles, rows), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = content_disposition_header(True, name)
+        response["Cache-Control"] = "no-store"
         return response
 
-    @staticmethod
-    def _lines(rows, cols):
-        writer = csv.writer(_Echo())
-        yield "\ufeff" + writer.writerow([inert(str(c.label)) for c in cols])
-        for obj in rows.iterator(chunk_size=2000):
-            yield writer.writerow([inert(export_value(obj, c)) for c in cols])
 
-
-class _Echo:
-    """A file for csv.writer that hands each line back instead of storing it (streamed export)."""
-
-    def write(self, value):
-        return value
+def _unlinked(path):
+    """An open file whose name is already gone: the export leaves nothing on disk once it is sent."""
+    f = path.open("rb")
+    path.unlink()
+    return f
 
 
 class RecordPick(EntryView):

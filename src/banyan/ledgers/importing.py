@@ -59,22 +59,16 @@ class RefusedRows:
             self.count += frame.height
 
     def save(self) -> Path | None:
-        from openpyxl import Workbook
-
-        from banyan.ledgers.exporting import inert
+        from banyan.core.exporting import xlsx_file
 
         if not self.count:
             return None
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("错误行")
-        sheet.append(["行号", *self.header, REASON_HEADER])
+        return xlsx_file(["行号", *self.header, REASON_HEADER], self._rows(), "错误行")
+
+    def _rows(self):
         cells = [f"c{i}" for i in range(len(self.header))]
         for part in sorted(self.spool.glob("refused-*.arrow")):
-            for row in pl.read_ipc(part).select("_row", *cells, "_error").iter_rows():
-                sheet.append([row[0], *(inert(c) for c in row[1:-1]), row[-1]])
-        path = Path(tempfile.mkstemp(prefix="banyan-refused-", suffix=".xlsx")[1])
-        workbook.save(path)
-        return path
+            yield from pl.read_ipc(part).select("_row", *cells, "_error").iter_rows()
 
 
 def _map_header(kind: Kind, header: list[str]) -> tuple[dict[str, int], list[str]]:

@@ -246,6 +246,22 @@ def test_export_csv(client, secretary):
     assert (audit.user, audit.model, audit.rows, audit.masked) == (secretary, "people.resident", 2, True)
 
 
+def test_export_xlsx(client, secretary):
+    from openpyxl import load_workbook
+
+    ResidentFactory(name="-1+2", phone="13912345678", residency=Residency.MIGRANT)
+    ResidentFactory(name="户籍乙", residency=Residency.REGISTERED)
+    ResidentFactory(name="罗湖人", community=community("罗湖"))
+    response = client.get("/residents/export.xlsx", {"residency": Residency.MIGRANT})
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.values)
+    assert rows[0][:4] == ("姓名", "性别", "出生日期", "身份证号")
+    assert [r[0] for r in rows[1:]] == ["'-1+2"]
+    assert "139****5678" in rows[1] and "13912345678" not in str(rows)
+    assert PiiAudit.objects.get(action=PiiAudit.Action.EXPORT).rows == 1
+
+
 def test_export_keeps_the_lists_filters_and_needs_the_permission(client, secretary):
     ResidentFactory(name="流动甲", residency=Residency.MIGRANT)
     ResidentFactory(name="户籍乙", residency=Residency.REGISTERED)

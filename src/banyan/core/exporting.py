@@ -1,0 +1,51 @@
+"""Writing exports and refused-rows files: CSV (UTF-8 with BOM, streamed) and XLSX, with formula cells inert."""
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """A cell a spreadsheet would run as a formula (= + - @, tab, CR) is made text by a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    """A file for csv.writer that hands each line back instead of storing it (streamed export)."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(titles: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """CSV lines, the first with the BOM that makes Excel read the Chinese correctly."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([inert(t) for t in titles])
+    for row in rows:
+        yield writer.writerow([inert(v) for v in row])
+
+
+def xlsx_file(titles: list[str], rows: Iterable[list], sheet_name: str = "导出") -> Path:
+    """An XLSX file (written row by row, constant memory) in a temporary path; the caller removes it."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name[:31])
+    header = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=inert(title))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([inert(v) for v in row])
+    path = Path(tempfile.mkstemp(prefix="banyan-export-", suffix=".xlsx")[1])
+    workbook.save(path)
+    return path
