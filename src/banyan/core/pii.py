@@ -120,6 +120,8 @@ def pii_reveal(obj, name: str) -> str:
     return decrypt(token) if token else ""
 
 
-def pii_lookup(kind: str, value: str) -> dict:
-    """Filter kwargs for an exact match on a personal number: `Resident.objects.filter(**pii_lookup(...))`."""
-    return {f"{kind}_hash": keyed_hash(normalize(kind, value))}
+def pii_lookup(name: str, value: str) -> dict:
+    """Filter kwargs for an exact match on the personal attribute `name` (id_number, phone, landlord_phone...):
+    `Resident.objects.filter(**pii_lookup("id_number", "44..."))`."""
+    kind = "id_number" if name == "id_number" else "phone"
+    return {f"{name}_hash": keyed_hash(normalize(kind, value))}

@@ -70,8 +70,8 @@ class PartyMember(GriddedPlace):
         verbose_name = verbose_name_plural = _("党员")
         ordering = ["community", "pk"]
         indexes = [models.Index(fields=["community", "kind"], name="partymember_community_kind")]
-        constraints = [models.UniqueConstraint(fields=["id_number_hash"],
-                                               name="partymember_unique_id_number")]
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="partymember_unique_id_number",
+                                               violation_error_message=_("该身份证号已登记为党员。"))]
 
     def __str__(self):
         return self.name

@@ -146,8 +146,8 @@ class Resident(GriddedPlace):
         ordering = ["community", "pk"]
         indexes = [models.Index(fields=["community", "residency"], name="resident_community_residency"),
                    models.Index(fields=["grid", "residency"], name="resident_grid_residency")]
-        constraints = [models.UniqueConstraint(fields=["id_number_hash"],
-                                               name="resident_unique_id_number")]
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="resident_unique_id_number",
+                                               violation_error_message=_("该身份证号已登记。"))]
 
     def __str__(self):
         return self.name
@@ -204,8 +204,17 @@ class RentalRoom(GriddedPlace):
         return f"{self.rental_property} {self.number}"
 
     def save(self, *args, **kwargs):
-        self.community_id, self.grid_id = self.rental_property.community_id, self.rental_property.grid_id
+        self.follow_property()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        self.follow_property()
+        super().clean()
+
+    def follow_property(self) -> None:
+        """A room is where its rental property is."""
+        if self.rental_property_id:
+            self.community_id, self.grid_id = self.rental_property.community_id, self.rental_property.grid_id
 
 
 class Tenancy(GriddedPlace):
@@ -224,13 +233,19 @@ class Tenancy(GriddedPlace):
     def __str__(self):
         return f"{self.resident} @ {self.room}"
 
+    def save(self, *args, **kwargs):
+        self.follow_room()
+        super().save(*args, **kwargs)
+
     def clean(self):
+        self.follow_room()
         super().clean()
         if self.moved_in and self.moved_out and self.moved_out < self.moved_in:
             raise ValidationError({"moved_out": _("搬离日期不能早于入住日期。")})
         if self.room_id and self.resident_id and self.resident.community_id != self.room.community_id:
             raise ValidationError({"resident": _("租住人须登记在出租屋所在社区。")})
 
-    def save(self, *args, **kwargs):
-        self.community_id, self.grid_id = self.room.community_id, self.room.grid_id
-        super().save(*args, **kwargs)
+    def follow_room(self) -> None:
+        """A tenancy is where its room is."""
+        if self.room_id:
+            self.community_id, self.grid_id = self.room.community_id, self.room.grid_id

@@ -235,6 +235,14 @@ class Dwelling(GriddedPlace):
         return f"{self.building} {self.number}"
 
     def save(self, *args, **kwargs):
-        # A dwelling is where its building is: the place columns follow the building.
-        self.community_id, self.grid_id = self.building.community_id, self.building.grid_id
+        self.follow_building()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        self.follow_building()
+        super().clean()
+
+    def follow_building(self) -> None:
+        """A dwelling is where its building is: the place columns follow the building."""
+        if self.building_id:
+            self.community_id, self.grid_id = self.building.community_id, self.building.grid_id

@@ -17,7 +17,10 @@ def home_places(user) -> list:
     """The places the user's roles are held at (the whole district for a superuser)."""
     if user.is_superuser:
         return list(District.objects.all())
-    return [a.place for a in user_assignments(user)]
+    places = {}
+    for assignment in user_assignments(user):
+        places.setdefault((assignment.level, assignment.place_id), assignment.place)
+    return list(places.values())
 
 
 def place_resolve(user, value: str):
