@@ -43,7 +43,20 @@ def registry_menu(context) -> list[dict]:
                           "active": request.path.startswith(url)})
         if items:
             groups.append({"label": label, "items": items})
+    tools = _tools(request)
+    if tools:
+        groups.append({"label": _("工具"), "items": tools})
     return groups
+
+
+def _tools(request) -> list[dict]:
+    """Work beyond the registries: importing ledgers, for those who may write some kind of them."""
+    from banyan.ledgers.selectors import importable_kinds
+
+    if not importable_kinds(request.user):
+        return []
+    url = reverse("import-list")
+    return [{"label": _("台账导入"), "url": url, "active": request.path.startswith(url)}]
 
 
 @register.simple_tag(takes_context=True)
