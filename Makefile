@@ -60,6 +60,7 @@ test: assets messages
 	scratch=$$(mktemp -d)
 	trap 'rm -rf "$$scratch"' EXIT
 	export BANYAN_DATA_DIR="$$scratch"
+	mkdir -p "$$scratch/static"  # WhiteNoise warns on every request-handler start when STATIC_ROOT is missing
 	step "ruff"
 	$(BIN)/ruff check src benchmarks
 	step "migrations are up to date"
