@@ -31,6 +31,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 from django.db import models, transaction
@@ -63,6 +64,7 @@ from banyan.core.testing import (
     town,
 )
 from banyan.core.validators import id_check_digit
+from banyan.ledgers.models import ImportJob
 from banyan.people.models import Residency
 from banyan.places.models import Community, District, Town
 
@@ -131,7 +133,7 @@ def place_path(obj) -> tuple:
         return (("district", obj.district_id), ("town", obj.pk))
     if isinstance(obj, Community):
         return (*place_path(obj.town), ("community", obj.pk))
-    path = place_path(obj.community)
+    path = place_path(obj.community) if obj.community_id else ()
     grid = obj if obj._meta.label_lower == "places.grid" else getattr(obj, "grid", None)
     chain = []
     while grid is not None:
@@ -174,7 +176,7 @@ def build_kit(world: World, where: str, grid) -> dict[str, models.Model]:
 
 
 def build_world() -> World:
-    world = World(rows={e.slug: [] for e in ENTRIES}, people=[])
+    world = World(rows={**{e.slug: [] for e in ENTRIES}, "imports": []}, people=[])
     district, danzao, shishan = nanhai(), town("丹灶镇"), town("狮山镇")
     donglian, luohu = community("东联"), community("罗湖")
     other = District.objects.create(code="990100", name=new_token())
@@ -200,6 +202,13 @@ def build_world() -> World:
         add("towns", obj, obj.name, obj.name if obj is other_town else None)
     for obj in (donglian, luohu, other_community):
         add("communities", obj, obj.name, obj.name if obj is other_community else None)
+
+    # Import jobs are not registry entries but have pages of their own (/imports/): one per community.
+    for where, place in (("G1", donglian), ("luohu", luohu), ("away", other_community)):
+        token = new_token()
+        job = ImportJob.objects.create(kind="residents", file_name=f"{token}.xlsx", community=place,
+                                       status=ImportJob.Status.DONE)
+        world.rows["imports"].append(Row(job, where, place_path(job), token))
 
     homes = {Level.DISTRICT: district, Level.TOWN: danzao, Level.COMMUNITY: donglian, Level.GRID: grids["G1"]}
     for role in Role:
@@ -577,6 +586,40 @@ def check_dashboards(world: World, people=None) -> list[str]:
     return matrix.problems
 
 
+IMPORTS = SimpleNamespace(slug="imports", label="ledgers.importjob")  # labels report lines like an entry
+
+
+def check_imports(world: World, people=None) -> list[str]:
+    """Import jobs of other places are never listed and answer 404 on every page of theirs."""
+    matrix = Matrix(world)
+    for person in people or world.people:
+        matrix.web.force_login(person.user)
+        response, body = matrix.fetch(person, "web", IMPORTS, "get", "/imports/")
+        listed = {int(pk) for pk in re.findall(r"/imports/(\d+)/", body)} if response.status_code == 200 else set()
+        matrix.check_tokens(person, "web", IMPORTS, "/imports/", body)
+        for row in world.rows["imports"]:
+            seen = visible(person, IMPORTS, row)
+            if seen != (row.obj.pk in listed) and response.status_code == 200:
+                matrix.report(person, "web", IMPORTS, f"{row.where}#{row.obj.pk} "
+                                                      f"{'not listed' if seen else 'LEAK: listed'}")
+            before = snapshot(row)
+            for method, url in (("get", f"/imports/{row.obj.pk}/"), ("post", f"/imports/{row.obj.pk}/confirm/"),
+                                ("get", f"/imports/{row.obj.pk}/refused.xlsx")):
+                if seen:
+                    if url.endswith(f"{row.obj.pk}/"):
+                        response, _ = matrix.fetch(person, "web", IMPORTS, method, url)
+                        matrix.expect(person, "web", IMPORTS, f"GET {url}", response.status_code, (200,))
+                    continue
+                response, body = matrix.fetch(person, "web", IMPORTS, method, url)
+                allowed = (404,) if is_foreign(person, row) else (403, 404)
+                matrix.expect(person, "web", IMPORTS, f"{method.upper()} {url} ({row.where})", response.status_code,
+                              allowed)
+                matrix.check_tokens(person, "web", IMPORTS, url, body)
+            if snapshot(row) != before:
+                matrix.report(person, "web", IMPORTS, f"LEAK: {row.where}#{row.obj.pk} changed")
+    return matrix.problems
+
+
 def check_matrix(world: World, entries, surfaces=("web", "api"), people=None) -> list[str]:
     matrix = Matrix(world)
     for person in people or world.people:
@@ -608,6 +651,11 @@ def test_access_matrix(world, db, entry, surface):
 
 def test_dashboards_count_only_visible_rows(world, db):
     problems = check_dashboards(world)
+    assert not problems, f"{len(problems)} access problems:\n" + "\n".join(problems)
+
+
+def test_import_jobs_of_other_places_stay_hidden(world, db):
+    problems = check_imports(world)
     assert not problems, f"{len(problems)} access problems:\n" + "\n".join(problems)
 
 
