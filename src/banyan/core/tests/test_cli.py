@@ -1,16 +1,15 @@
 """The `banyan` command as a user runs it: the installed script, in a process of its own."""
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 # The script pip installed beside the interpreter running the tests (the venv's).
 BANYAN = Path(sys.executable).with_name("banyan")
-SUBCOMMANDS = ("demo", "serve", "migrate", "manage", "worker")
+REQUIRED = {"demo", "serve", "migrate", "manage", "worker"}  # what the README promises; more may come
 
 
 def banyan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -18,18 +17,23 @@ def banyan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           env=env)
 
 
+def subcommands() -> list[str]:
+    """The subcommands as `banyan --help` names them ({demo,serve,...}), so a new one is tested too."""
+    usage = banyan("--help").stdout
+    return sorted(re.search(r"\{([\w,-]+)\}", usage)[1].split(","))
+
+
 def test_help_lists_every_subcommand():
     result = banyan("--help")
     assert result.returncode == 0, result.stderr
-    for name in SUBCOMMANDS:
-        assert name in result.stdout
+    assert set(subcommands()) >= REQUIRED
 
 
-@pytest.mark.parametrize("name", SUBCOMMANDS)
-def test_subcommand_help(name):
-    result = banyan(name, "--help")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip()
+def test_each_subcommand_has_help():
+    for name in subcommands():
+        result = banyan(name, "--help")
+        assert result.returncode == 0, f"banyan {name} --help: {result.stderr}"
+        assert result.stdout.strip(), name
 
 
 def test_migrate_creates_a_fresh_sqlite_database_in_the_data_dir(tmp_path):
