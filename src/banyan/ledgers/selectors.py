@@ -21,8 +21,8 @@ def importable_kinds(user) -> list[Kind]:
     return [kind for kind in KINDS.values() if can(user, Action.CHANGE, kind.model)]
 
 
-def refused_preview(job: ImportJob, limit: int = 20) -> tuple[list[str], list[list]]:
-    """The first refused rows, as the refused-rows file has them (header, rows)."""
+def refused_preview(job: ImportJob, limit: int = 20) -> tuple[list[str], list[list[tuple]]]:
+    """The first refused rows as the refused-rows file has them: the header, and rows of (column, value)."""
     if not job.refused_file:
         return [], []
     from openpyxl import load_workbook
@@ -30,7 +30,8 @@ def refused_preview(job: ImportJob, limit: int = 20) -> tuple[list[str], list[li
     workbook = load_workbook(Path(job.refused_file.path), read_only=True)
     rows = workbook.active.iter_rows(values_only=True)
     header = list(next(rows, []))
-    preview = [[masked_cell(c) for c in row] for _, row in zip(range(limit), rows, strict=False)]
+    preview = [list(zip(header, (masked_cell(c) for c in row), strict=False))
+               for _, row in zip(range(limit), rows, strict=False)]
     workbook.close()
     return header, preview
 

@@ -66,6 +66,9 @@ def import_new(request):
         raise PermissionDenied(_("您没有导入台账的权限。"))
     form = ImportForm(request.user, request.POST or None, request.FILES or None,
                       initial={"kind": request.GET.get("kind")})
+    communities = form.fields["community"].queryset
+    if communities.count() == 1:  # a community's own staff import into their community
+        form.fields["community"].initial = communities.first()
     if request.method == "POST" and form.is_valid():
         job = import_job_create(by=request.user, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
                                 community=form.cleaned_data["community"], strict=form.cleaned_data["strict"])
