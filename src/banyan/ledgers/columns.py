@@ -55,7 +55,7 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def id_number(cell: pl.Expr):
     """GB 11643-1999: 17 digits and a check character, a province prefix, a real birth date not in the future."""
-    value = cell.str.replace_all(r"\s", "").str.to_uppercase()
+    value = cell.str.strip_chars().str.to_uppercase()
     born = value.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     weighted = pl.sum_horizontal([value.str.slice(i, 1).cast(pl.Int32, strict=False) * w
                                   for i, w in enumerate(_WEIGHTS)])
