@@ -15,7 +15,7 @@ PG_DEFAULT := postgresql://postgres@127.0.0.1:5432/test
 # -n 2: the machine has 2 cores; xdist gives each worker its own test database.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install assets messages accounts
+.PHONY: demo test install assets messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +33,9 @@ assets: install
 messages: install
 	@if [[ -x scripts/compile-messages ]]; then PATH="$(CURDIR)/$(BIN):$$PATH" scripts/compile-messages; fi
 
-# The demo accounts, printed from README.md so the table lives in one place.
-accounts:
-	@sed -n '/<!-- accounts -->/,/<!-- \/accounts -->/p' README.md | grep '^|'
-
+# `banyan demo` ends by printing the demo accounts (from the loader's own list), right before the server starts.
 demo: assets messages
 	@$(BIN)/banyan demo
-	$(MAKE) --no-print-directory accounts
-	echo "Every demo account's password: banyan-demo"
 	# The worker runs imports and exports; it must not outlive the server, however serve ends (Ctrl-C included).
 	$(BIN)/banyan worker &
 	worker=$$!

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import warnings
 
 USERS = ("admin", "donglian", "luohu", "luohu-grid")
 PASSWORD = "banyan-demo"
@@ -110,6 +111,8 @@ def main() -> None:
 
     # In debug, Django records every SQL statement in memory; a deployment does not, so neither do we.
     settings.DEBUG = False
+    # WhiteNoise warns that collected static files are missing: the benchmark does not fetch any.
+    warnings.filterwarnings("ignore", message="No directory at")
 
     def count_residents():
         with connection.cursor() as cursor:
