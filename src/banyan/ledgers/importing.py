@@ -269,6 +269,7 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
             result.message = _("严格模式：文件有%(n)d行错误，全部未写入。") % {"n": result.refused}
         else:
             try:
+                progress("writing", 0, result.created + result.updated)  # seen before the transaction holds it
                 with transaction.atomic():
                     _write(spec, Path(spool), places, progress, result.created + result.updated)
             except IntegrityError:

@@ -18,7 +18,6 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 HEADER_SEARCH_ROWS = 10
-BLANK_RUN_LIMIT = 10_000  # rows; past this many blank rows in a row the rest of the sheet is taken as empty
 
 
 class FileRefused(Exception):
@@ -126,14 +125,10 @@ def _csv_frames(path: Path, header_row: int, width: int, delimiter: str, encodin
 
 def _xlsx_frames(rows: Iterator[list[str]], header_row: int, width: int, chunk_rows: int):
     names = [f"c{i}" for i in range(width)]
-    chunk, numbers, blank_run = [], [], 0
+    chunk, numbers = [], []
     for number, cells in enumerate(rows, start=header_row + 1):
-        if not any(cells):
-            blank_run += 1
-            if blank_run >= BLANK_RUN_LIMIT:
-                break
+        if not any(cells):  # blank rows (often a million formatted ones) are skipped, never a stop
             continue
-        blank_run = 0
         cells = (cells + [""] * width)[:width]
         chunk.append([c or None for c in cells])
         numbers.append(number)

@@ -55,7 +55,7 @@ def _reporter(job: ImportJob, echo=None):
         if echo:
             echo(phase, done, total)
         now = time.monotonic()
-        if now - last[0] < PROGRESS_EVERY:
+        if now - last[0] < PROGRESS_EVERY and done:
             return
         last[0] = now
         job.status = ImportJob.Status.WRITING if phase == "writing" else ImportJob.Status.VALIDATING
