@@ -40,7 +40,7 @@ from rest_framework.authtoken.models import Token
 
 from banyan.accounts.models import PiiAudit
 from banyan.accounts.roles import RULES, Action, Level, Role, allows
-from banyan.core.registry import ENTRIES, Entry
+from banyan.core.registry import BY_SLUG, ENTRIES, Entry
 from banyan.core.scoping import ScopedQuerySet
 from banyan.core.testing import (
     BuildingFactory,
@@ -142,13 +142,12 @@ def place_path(obj) -> tuple:
     return path + tuple(chain)
 
 
-def build_kit(world: World, where: str, grid) -> dict[str, models.Model]:
-    """One row of every non-division entry in `grid` (community-level kinds: in its community)."""
+def build_kit(world: World, grid) -> dict[str, models.Model]:
+    """One row of every non-division entry in `grid` (community-level kinds: in its community), by slug."""
     c, g = grid.community, grid
 
     def pii(*names):
-        values = {n: world.fresh(n) for n in names}
-        return values
+        return {n: world.fresh(n) for n in names}
 
     kit = {"grids": grid}
     kit["cooperatives"] = CooperativeFactory(community=c, name=new_token())
@@ -192,8 +191,8 @@ def build_world() -> World:
         world.rows[slug].append(Row(obj, where, place_path(obj), token))
 
     for where, grid in grids.items():
-        for slug, obj in build_kit(world, where, grid).items():
-            tf = token_field(ENTRIES_BY_SLUG[slug])
+        for slug, obj in build_kit(world, grid).items():
+            tf = token_field(BY_SLUG[slug])
             add(slug, obj, where, getattr(obj, tf) if tf else None)
     # Real places have no unique token (their names rightly appear in breadcrumbs); ids are checked instead.
     for obj in (district, other):
@@ -221,7 +220,6 @@ def build_world() -> World:
     return world
 
 
-ENTRIES_BY_SLUG = {e.slug: e for e in ENTRIES}
 INSIDE = {"G1", "南海区", "丹灶镇", "东联"}  # where each entry's row inside every test user's place is
 
 
@@ -566,7 +564,7 @@ def check_dashboards(world: World, people=None) -> list[str]:
     """The home page shows no foreign name; every figure of /api/summary/ counts exactly the visible rows."""
     from django.apps import apps
 
-    matrix, home = Matrix(world), ENTRIES_BY_SLUG["communities"]  # `home` only labels the report lines
+    matrix, home = Matrix(world), BY_SLUG["communities"]  # `home` only labels the report lines
     paths = {label: [place_path(o) for o in apps.get_model(label)._base_manager.all()] for label in SUMMARY.values()}
     for person in people or world.people:
         matrix.web.force_login(person.user)
@@ -660,10 +658,9 @@ def test_import_jobs_of_other_places_stay_hidden(world, db):
 
 
 def test_matrix_covers_every_entry_role_and_level(world, db):
-    assert {p.role for p in world.people} == {*Role, None}
-    assert {(p.role, len(p.path)) for p in world.people if p.role} == {
-        (role, 1 + [Level.DISTRICT, Level.TOWN, Level.COMMUNITY].index(level) if level != Level.GRID else 5)
-        for role in Role for level in RULES[role].levels}
+    """A guard on the world itself: every role at every level it may hold, and for every entry a row inside
+    everyone's place and rows foreign to someone."""
+    assert {p.key for p in world.people} == {"no-role", *(f"{r}@{lv}" for r in Role for lv in RULES[r].levels)}
     for entry in ENTRIES:
         rows = world.rows[entry.slug]
         assert any(r.where in INSIDE for r in rows), entry.slug
@@ -678,7 +675,7 @@ def test_matrix_notices_a_door_left_open(world, db, monkeypatch):
     """With `visible_to` returning every row (a page, viewset, selector or export forgetting it), the matrix
     must report leaks on both surfaces."""
     monkeypatch.setattr(ScopedQuerySet, "visible_to", lambda self, user, action=Action.VIEW, **kw: self.all())
-    entry = ENTRIES_BY_SLUG["residents"]
+    entry = BY_SLUG["residents"]
     for surface in ("web", "api"):
         problems = check_matrix(world, [entry], [surface], _grid_worker(world))
         assert any("LEAK" in p for p in problems), f"{surface}: the matrix did not notice an open door"
@@ -690,7 +687,7 @@ def test_matrix_notices_a_clear_number(world, db, monkeypatch):
     from banyan.core import pii
 
     monkeypatch.setattr(pii, "mask", lambda kind, value: value)
-    entry = ENTRIES_BY_SLUG["residents"]
+    entry = BY_SLUG["residents"]
     inside = next(r for r in world.rows["residents"] if r.where == "G1")
     obj = type(inside.obj)._base_manager.get(pk=inside.obj.pk)
     clear = pii.pii_reveal(obj, "phone")
