@@ -1,5 +1,5 @@
 """The access matrix: every entry of the registry × every role (at each level it may be held, and a user with no
-role), through the web pages and the API: list, detail, create, update, delete, export and reveal.
+role), through the web pages and the API: list, detail, create, update, delete, export (CSV and XLSX) and reveal.
 
 The world, built once per module: for every entry a row in each of four places,
   G1     a grid of 东联 (丹灶镇), where every test user's place is (the grid itself for grid-level roles),
@@ -27,12 +27,14 @@ the end break the access door on purpose and expect the matrix to notice.
 
 import datetime as dt
 import decimal
+import io
 import itertools
 import json
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import openpyxl
 import pytest
 from django.db import models, transaction
 from django.test import Client
@@ -258,9 +260,13 @@ def anywhere(person: Person, action: str, entry: Entry, world: World) -> bool:
 
 
 def body_of(response) -> str:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode("utf-8", "replace")
-    return response.content.decode("utf-8", "replace")
+    """A response as text; a spreadsheet as the text of its cells, so its names and numbers are checked too."""
+    raw = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
+        workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+        return "\n".join("\t".join(str(v) for v in row if v is not None)
+                         for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True))
+    return raw.decode("utf-8", "replace")
 
 
 def snapshot(row: Row):
@@ -527,20 +533,20 @@ class Matrix:
             created.delete()
 
     def check_export(self, person, entry, rows):
-        url = f"/{entry.slug}/export.csv"
         allowed = may(person, Action.EXPORT, entry) and anywhere(person, Action.VIEW, entry, self.world)
-        audits = PiiAudit.objects.filter(action=PiiAudit.Action.EXPORT).count()
-        response, body = self.fetch(person, "web", entry, "get", url)
-        if not self.expect(person, "web", entry, f"GET {url}", response.status_code, (200,) if allowed else (403,)):
-            return
-        if not allowed:
-            return
-        if PiiAudit.objects.filter(action=PiiAudit.Action.EXPORT).count() != audits + 1:
-            self.report(person, "web", entry, f"GET {url}: export not audited")
-        for row in rows:
-            if row.token and visible(person, entry, row) and row.token not in body:
-                self.report(person, "web", entry, f"export lacks visible row {row.where}#{row.obj.pk}")
-        self.check_tokens(person, "web", entry, url, body)
+        for fmt in ("csv", "xlsx"):
+            url = f"/{entry.slug}/export.{fmt}"
+            audits = PiiAudit.objects.filter(action=PiiAudit.Action.EXPORT).count()
+            response, body = self.fetch(person, "web", entry, "get", url)
+            if not self.expect(person, "web", entry, f"GET {url}", response.status_code,
+                               (200,) if allowed else (403,)) or not allowed:
+                continue
+            if PiiAudit.objects.filter(action=PiiAudit.Action.EXPORT).count() != audits + 1:
+                self.report(person, "web", entry, f"GET {url}: export not audited")
+            for row in rows:
+                if row.token and visible(person, entry, row) and row.token not in body:
+                    self.report(person, "web", entry, f"{url} lacks visible row {row.where}#{row.obj.pk}")
+            self.check_tokens(person, "web", entry, url, body)
 
 
 def nearest_foreign(person: Person, rows: list[Row]) -> list[Row]:
