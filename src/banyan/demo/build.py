@@ -1,0 +1,125 @@
+"""The deterministic demo: 南海区's four communities of the seed reports, ~160,000 synthetic residents.
+
+`demo_load(seed=…)` gives the same names, numbers and counts for the same seed and scale on every run and
+every machine: all randomness comes from streams seeded by (seed, community, topic), every date is fixed
+(figures.AS_OF is the demo's "today"). It runs in stages, one transaction and one progress bar each:
+reset → places → rentals → enterprises → residents → party → accounts. See figures.py for what `scale` shrinks.
+"""
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+from tqdm import tqdm
+
+from banyan.demo.accounts import DEMO_ACCOUNTS, DemoAccount, accounts_create, accounts_table
+from banyan.demo.census import census_take, people_count
+from banyan.demo.enterprises import enterprises_build
+from banyan.demo.figures import COMMUNITIES
+from banyan.demo.identities import IdNumbers
+from banyan.demo.party import party_build
+from banyan.demo.places import places_build
+from banyan.demo.rentals import rentals_build
+from banyan.demo.reset import demo_present, demo_reset
+from banyan.demo.residents import residents_build
+from banyan.demo.site import Site, stream
+from banyan.party.models import PartyMember, PartyOrg
+from banyan.people.models import Enterprise, Household, RentalProperty, RentalRoom, Residency, Resident, Tenancy
+from banyan.places.models import Building, Community, Dwelling, Estate, Grid, IndustrialPark
+
+__all__ = ["DEMO_ACCOUNTS", "DemoAccount", "demo_load", "demo_reset"]
+
+COUNTED = (Grid, Estate, Building, Dwelling, IndustrialPark, Enterprise, RentalProperty, RentalRoom, Tenancy,
+           Household, Resident, PartyOrg, PartyMember)
+
+
+@contextmanager
+def stage(name: str, total: int, unit: str) -> Iterator[tqdm]:
+    """One stage of the load: all or nothing, with its progress bar on stderr."""
+    with transaction.atomic(), tqdm(total=total, desc=f"demo {name}", unit=unit, file=sys.stderr,
+                                    mininterval=0.5) as bar:
+        yield bar
+
+
+def sites_plan(seed: int, scale: float) -> list[Site]:
+    sites = []
+    for plan in COMMUNITIES:
+        community = Community.objects.get(town__name=plan.town, name=plan.name)
+        census = census_take(plan, scale, stream(seed, plan.name, "census"))
+        sites.append(Site(plan=plan, community=community, seed=seed, census=census))
+    return sites
+
+
+def communities_describe(sites: list[Site]) -> None:
+    for site in sites:
+        Community.objects.filter(pk=site.community.pk).update(area_km2=site.plan.area_km2,
+                                                              description=site.plan.description)
+
+
+def demo_build(sites: list[Site], scale: float) -> None:
+    ids = IdNumbers()  # one for the whole demo: ID numbers are unique across communities
+    with stage("places", len(sites), "社区") as bar:
+        communities_describe(sites)
+        for site in sites:
+            places_build(site)
+            bar.update()
+    with stage("rentals", sum(site.plan.rental_rooms for site in sites), "间") as bar:
+        for site in sites:
+            bar.update(rentals_build(site))
+    with stage("enterprises", sum(p.enterprises for site in sites for p in site.plan.parks), "家") as bar:
+        for site in sites:
+            bar.update(enterprises_build(site))
+    people = sum(people_count(n, scale) for s in sites for n in (s.plan.registered, s.plan.permanent, s.plan.migrant))
+    with stage("residents", people, "人") as bar:
+        for site in sites:
+            residents_build(site, ids, bar)
+    with stage("party", len(sites), "社区") as bar:
+        for site in sites:
+            party_build(site, ids)
+            bar.update()
+    with stage("accounts", len(DEMO_ACCOUNTS), "个") as bar:
+        bar.update(len(accounts_create()))
+
+
+def demo_summary(seed: int, scale: float, seconds: float) -> dict:
+    residents = Resident.objects.all()
+    return {
+        "seed": seed,
+        "scale": scale,
+        "seconds": round(seconds, 1),
+        "residents": residents.count(),
+        "households": Household.objects.count(),
+        "counts": {model._meta.label_lower: model.objects.count() for model in COUNTED},
+        "communities": {
+            plan.name: {residency: residents.filter(community__name=plan.name, community__town__name=plan.town,
+                                                    residency=residency).count() for residency in Residency.values}
+            for plan in COMMUNITIES
+        },
+        "accounts": [account.username for account in DEMO_ACCOUNTS],
+    }
+
+
+def demo_load(*, seed: int = 20200209, reset: bool = True, scale: float = 1.0, out=sys.stdout) -> dict:
+    """Load the demo (replacing an earlier one when `reset`); print its accounts and counts; return the counts.
+
+    Without `reset`, an existing demo is left as it is.
+    """
+    started = time.perf_counter()
+    if reset:
+        with stage("reset", 1, "次") as bar:
+            demo_reset()
+            bar.update()
+    if not reset and demo_present():
+        print("demo: already loaded, left as it is (load without --keep to replace it)", file=out)
+    else:
+        demo_build(sites_plan(seed, scale), scale)
+    summary = demo_summary(seed, scale, time.perf_counter() - started)
+    for plan in COMMUNITIES:
+        figures = "  ".join(f"{Residency(r).label}={n:,}" for r, n in summary["communities"][plan.name].items())
+        print(f"{plan.town}{plan.name}: {figures}", file=out)
+    print(*accounts_table(), sep="\n", file=out)
+    print(f"demo: residents={summary['residents']} households={summary['households']} "
+          f"seconds={summary['seconds']:.1f}", file=out)
+    return summary

@@ -1,0 +1,154 @@
+"""The demo built by banyan.demo.build at 1% of its people: structure whole, identities valid, accounts working.
+
+The demo is loaded once for the module (about a second) and deleted after it; the tests that load it again run
+inside their own transaction, so they leave the module's copy as it was.
+"""
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.db.models import F, Sum
+
+from banyan.accounts.models import RoleAssignment, User
+from banyan.accounts.roles import RULES
+from banyan.core.pii import pii_reveal
+from banyan.core.validators import id_birth_date, id_sex, validate_id_number, validate_mobile
+from banyan.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from banyan.demo.build import demo_load, demo_reset
+from banyan.demo.figures import COMMUNITIES
+from banyan.party.models import PartyMember, PartyOrg
+from banyan.people.models import (
+    Enterprise,
+    Household,
+    RentalProperty,
+    RentalRoom,
+    Residency,
+    Resident,
+    Tenancy,
+)
+from banyan.places.models import Building, Community, Cooperative, Dwelling, Estate, Grid, IndustrialPark
+
+pytestmark = pytest.mark.django_db
+SEED, SCALE = 20200209, 0.01
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        out = io.StringIO()
+        summary = demo_load(seed=SEED, scale=SCALE, out=out)
+        yield summary, out.getvalue()
+        # Leave the test database as the migrations made it, for the test modules that come after.
+        demo_reset()
+        User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).delete()
+        Community.objects.filter(name__in=[p.name for p in COMMUNITIES]).update(area_km2=None, description="")
+
+
+def snapshot() -> list[tuple]:
+    return list(Resident.objects.order_by("community__code", "pk")
+                .values_list("community__name", "name", "id_number_masked", "phone_masked", "residency"))
+
+
+def test_prints_accounts_then_the_final_line(demo):
+    summary, printed = demo
+    lines = printed.splitlines()
+    assert re.fullmatch(r"demo: residents=\d+ households=\d+ seconds=\d+\.\d", lines[-1])
+    assert f"residents={summary['residents']} households={summary['households']}" in lines[-1]
+    assert all(any(line.startswith(a.username + " ") for line in lines) for a in DEMO_ACCOUNTS)
+    # People shrink with the scale: 1% of 东联's 4,830 registered residents and 9,060 migrants.
+    assert summary["communities"]["东联"] == {Residency.REGISTERED: 48, Residency.PERMANENT: 0,
+                                             Residency.MIGRANT: 91}
+
+
+def test_structural_figures_are_the_seeds_at_every_scale(demo):
+    donglian = {"community__name": "东联"}
+    assert RentalProperty.objects.filter(**donglian).count() == 191
+    assert RentalRoom.objects.filter(**donglian).count() == 2379
+    assert IndustrialPark.objects.filter(**donglian).count() == 11
+    hardware = Enterprise.objects.filter(**donglian, park__isnull=False)
+    assert hardware.count() >= 1300 and hardware.filter(industry="五金").count() > hardware.count() / 2
+    assert Cooperative.objects.filter(**donglian, name="拾陈经济社").exists()
+    assert PartyOrg.objects.filter(community__name="罗湖", level=PartyOrg.Level.GROUP).count() == 119
+    assert {"罗村花园B区党支部", "罗湖花园党支部", "罗湖社区“两新”联合党支部"} <= set(
+        PartyOrg.objects.filter(community__name="罗湖", level=PartyOrg.Level.BRANCH).values_list("name", flat=True))
+    assert set(Estate.objects.filter(community__name="罗湖").values_list("name", flat=True)) >= {"龙光·君悦龙庭",
+                                                                                                  "长信银湾"}
+    in_service = PartyMember.objects.filter(community__name="灯湖", kind=PartyMember.Kind.IN_SERVICE)
+    assert in_service.count() == 690 and not in_service.filter(work_unit="").exists()
+    assert PartyOrg.objects.filter(community__name="灯湖", name="干灯湖联合党委",
+                                   level=PartyOrg.Level.COMMITTEE).exists()
+    assert Estate.objects.get(name="中海万锦豪园").property_company.name == "中海物业"
+    pingzhou = IndustrialPark.objects.get(community__name="凤鸣", name="平洲工业园")
+    assert pingzhou.area_mu == Decimal(2800)
+    assert pingzhou.enterprises.aggregate(n=Sum("headcount"))["n"] == 30000
+    assert pingzhou.enterprises.filter(industry="鞋业", headcount__gt=1000).exists()
+    assert "2013" in Community.objects.get(name="凤鸣").description
+
+
+def test_identities_are_valid_masked_and_synthetic(demo):
+    for model in (Resident, PartyMember):
+        for person in model.objects.all():
+            number = pii_reveal(person, "id_number")
+            assert validate_id_number(number) == number
+            assert 900 <= int(number[14:17]) <= 999, number  # the order codes of the demo
+            assert person.id_number == number[:6] + "********" + number[-4:]
+            assert person.sex == id_sex(number)
+            if model is Resident:
+                assert person.birth_date == id_birth_date(number)
+            if person.phone_enc:
+                phone = pii_reveal(person, "phone")
+                assert validate_mobile(phone) == phone and person.phone == phone[:3] + "****" + phone[-4:]
+    registered = Resident.objects.filter(residency=Residency.REGISTERED)
+    assert not registered.exclude(id_number_masked__startswith="44").exists()
+    provinces = {masked[:2] for masked in Resident.objects.filter(residency=Residency.MIGRANT)
+                 .values_list("id_number_masked", flat=True)}
+    assert len(provinces) > 3
+
+
+def test_every_row_is_placed_in_its_community_and_grid(demo):
+    for model in (Building, Dwelling, Household, Resident, RentalProperty, RentalRoom, Tenancy, Enterprise):
+        rows = model.objects.values_list("community_id", "grid__community_id", "grid__level")
+        assert rows and all(c == gc and level in (2, 3) for c, gc, level in rows), model.__name__
+    for plan in COMMUNITIES:
+        grids = Grid.objects.filter(community__name=plan.name)
+        top = grids.get(level=1)
+        assert not grids.filter(level=2).exclude(parent=top).exists()
+        assert not grids.filter(level=3).exclude(parent__level=2).exists()
+        assert all(grid.boundary["type"] == "Polygon" for grid in grids)
+        lat, lon = plan.centre
+        for building in Building.objects.filter(community__name=plan.name):
+            assert abs(building.latitude - Decimal(lat)) < Decimal("0.05")
+            assert abs(building.longitude - Decimal(lon)) < Decimal("0.05")
+    assert not Tenancy.objects.exclude(grid=F("room__grid")).exists()
+    assert not Tenancy.objects.filter(moved_out=None).exclude(resident__grid=F("grid")).exists()
+    assert Tenancy.objects.filter(moved_out__isnull=False).exists()
+
+
+def test_demo_accounts_log_in_with_their_roles(demo, client):
+    for account in DEMO_ACCOUNTS:
+        assert client.login(username=account.username, password=DEMO_PASSWORD), account.username
+        assignment = RoleAssignment.objects.get(user__username=account.username)
+        assignment.clean()  # the place is at a level the role may be held at
+        assert assignment.role == account.role and assignment.level in RULES[account.role].levels
+        assert assignment.place.name == account.place.split("/")[-1]
+    assert User.objects.get(username="admin").is_superuser
+    member = User.objects.get(username="denghu-member").party_member
+    assert (member.kind, member.community.name, member.name) == (PartyMember.Kind.IN_SERVICE, "灯湖", "周志明")
+    grid = RoleAssignment.objects.get(user__username="luohu-grid").grid
+    captain = RoleAssignment.objects.get(user__username="luohu-captain").grid
+    assert (grid.level, captain.level, captain.parent_id) == (2, 3, grid.pk)
+
+
+def test_same_seed_same_demo_reset_twice_same_counts(demo):
+    summary, _ = demo
+    before = snapshot()
+    again = demo_load(seed=SEED, scale=SCALE, out=io.StringIO())
+    assert snapshot() == before
+    assert again["counts"] == summary["counts"]
+    kept = io.StringIO()
+    assert demo_load(seed=SEED + 1, scale=SCALE, reset=False, out=kept)["counts"] == summary["counts"]
+    assert "already loaded" in kept.getvalue()
+    demo_load(seed=SEED + 1, scale=SCALE, out=io.StringIO())
+    assert snapshot() != before
