@@ -1,22 +1,25 @@
 """Importing a ledger file: validate every row, preview, then write the valid rows in one transaction.
 
-Phase 1 (validate) reads the file in frames of 100,000 rows and works on whole columns (polars): parses and
-checks every cell, resolves places within the user's scope, hashes personal numbers, de-duplicates inside the
-file and against the database (by the keyed ID hash or the kind's key), and sorts rows into create / update /
-unchanged / refused. Only rows to be written are encrypted. Refused rows go to an XLSX with the reason in a new
-column; rows to write are spooled to a temporary directory, so memory stays flat.
-Phase 2 (write), unless dry run, or strict with refusals: one transaction, COPY on PostgreSQL and executemany
-on SQLite. A failure or a kill midway leaves nothing written.
+Validation reads the file in frames of 100,000 rows and works on whole columns (polars): parses and checks every
+cell, resolves places within the user's scope, hashes personal numbers, de-duplicates inside the file and against
+the database (by the keyed ID hash or the kind's key), and sorts rows into create / update / unchanged / refused.
+Refused rows go to an XLSX with the reason in a new column.
+A dry run stops there (the preview). A commit run does the same inside one transaction, and a writer thread
+writes each frame (COPY on PostgreSQL, executemany on SQLite; only these rows are encrypted) while the next is
+checked. Strict mode with refusals rolls it back; a failure or a kill midway leaves nothing written.
 """
 
+import contextlib
+import queue
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -207,37 +210,81 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
 
 
 def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused: RefusedRows,
-              spool: Path | None, progress: ProgressFn) -> None:
+              progress: ProgressFn, writer: "Writer | None" = None) -> None:
+    """Check every frame; with a writer, hand it each frame's rows to write while the next frame is checked."""
     positions, result.unknown_headers = _map_header(kind, ledger.header)
     seal, seen = sealer(), {}
-    for index, raw in enumerate(ledger.frames):
+    db = writer.lock if writer else contextlib.nullcontext()  # one user of the connection at a time
+    phase = "writing" if writer else "validating"
+    for raw in ledger.frames:
         df = _hash_pii(kind, _parse(kind, positions, raw), seal)
-        df = kind.derive(df, places)
+        with db:
+            df = kind.derive(df, places)
         df = _dedupe(df, list(kind.key_fields), seen)
-        df = _classify(kind, df, places, result)
+        with db:
+            df = _classify(kind, df, places, result)
         refused.add(raw.join(df.filter(pl.col("_action") == "refused").select("_row", "_error"), on="_row"))
         result.rows += raw.height
-        if spool is not None:
-            writes = df.filter(pl.col("_action").is_in(["create", "update"]))
-            _encrypt_pii(kind, writes, seal).write_ipc(spool / f"write-{index:06d}.arrow")
-        progress("validating", result.rows, max(result.rows, ledger.total))
+        if writer:
+            writes = _encrypt_pii(kind, df.filter(pl.col("_action").is_in(["create", "update"])), seal)
+            if kind.before_write:
+                with db:
+                    writes = kind.before_write(writes, places)
+            writer.put(writes)
+        with db:
+            progress(phase, result.rows, max(result.rows, ledger.total))
     result.refused = refused.count
     if not result.rows:
         raise FileRefused(_("文件中没有数据行。"))
 
 
-def _write(kind: Kind, spool: Path, places: Places, progress: ProgressFn, total: int) -> None:
-    shape = RowShape(kind.model, now=timezone.now())
-    written = 0
-    for part in sorted(spool.glob("write-*.arrow")):
-        df = pl.read_ipc(part)
-        if kind.before_write:
-            df = kind.before_write(df, places)
-        insert_frame(shape, df.filter(pl.col("_action") == "create"))
-        updates = df.filter(pl.col("_action") == "update").rename({"pk_db": "pk"})
-        update_rows(shape, updates)
-        written += df.height
-        progress("writing", written, total)
+class Writer:
+    """Writes each checked frame from a thread of its own, while the main thread checks the next frame.
+
+    It shares the import's connection and so its transaction (Django allows a connection to be shared between
+    threads on request); a lock keeps the two threads from using it at once. The database inserts while Python
+    checks: psycopg and sqlite3 release the GIL while the server or the SQLite engine works.
+    """
+
+    def __init__(self, kind: Kind):
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.shape = RowShape(kind.model, now=timezone.now(), connection=self.connection)
+        self.key = kind.key_fields[0]
+        self.lock = threading.Lock()
+        self.frames: queue.Queue = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="banyan-import-writer", daemon=True)
+
+    def __enter__(self):
+        self.connection.inc_thread_sharing()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.frames.put(None)
+        self.thread.join()
+        self.connection.dec_thread_sharing()
+        if self.error is not None and exc[0] is None:
+            raise self.error
+        return False
+
+    def put(self, frame: pl.DataFrame) -> None:
+        if self.error is not None:
+            raise self.error
+        self.frames.put(frame)
+
+    def _run(self) -> None:
+        while (frame := self.frames.get()) is not None:
+            if self.error is not None:
+                continue
+            try:
+                with self.lock:
+                    # In key order, the unique index on the key grows at its end instead of at random pages.
+                    insert_frame(self.shape, frame.filter(pl.col("_action") == "create").sort(self.key,
+                                                                                               nulls_last=True))
+                    update_rows(self.shape, frame.filter(pl.col("_action") == "update").rename({"pk_db": "pk"}))
+            except BaseException as error:  # handed to the main thread, which rolls the transaction back
+                self.error = error
 
 
 def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, dry_run: bool = False,
@@ -261,21 +308,25 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
     result = ImportResult(kind=kind)
     with tempfile.TemporaryDirectory(prefix="banyan-import-") as spool:
         refused = RefusedRows(ledger.header, Path(spool))
-        _validate(spec, ledger, places, result, refused, None if dry_run else Path(spool), progress)
-        result.refused_path = refused.save()
         if dry_run:
+            _validate(spec, ledger, places, result, refused, progress)
             result.message = _("校验完成（未写入）。")
-        elif strict and result.refused:
-            result.message = _("严格模式：文件有%(n)d行错误，全部未写入。") % {"n": result.refused}
         else:
+            progress("writing", 0, ledger.total)  # seen before the transaction holds the job's row too
             try:
-                progress("writing", 0, result.created + result.updated)  # seen before the transaction holds it
                 with transaction.atomic():
-                    _write(spec, Path(spool), places, progress, result.created + result.updated)
+                    with Writer(spec) as writer:
+                        _validate(spec, ledger, places, result, refused, progress, writer)
+                    if strict and result.refused:
+                        transaction.set_rollback(True)
             except IntegrityError:
                 message = _("写入时与同时进行的其他导入冲突（如同一身份证号），全部未写入，请重新导入。")
                 raise FileRefused(message) from None
-            result.written = True
-            result.message = _("导入完成。")
+            if strict and result.refused:
+                result.message = _("严格模式：文件有%(n)d行错误，全部未写入。") % {"n": result.refused}
+            else:
+                result.written = True
+                result.message = _("导入完成。")
+        result.refused_path = refused.save()
     result.seconds = time.perf_counter() - started
     return result

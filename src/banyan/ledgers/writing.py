@@ -4,7 +4,7 @@ import datetime as dt
 import io
 
 import polars as pl
-from django.db import connection, models
+from django.db import models
 
 NULL = r"\N"
 
@@ -12,14 +12,15 @@ NULL = r"\N"
 class RowShape:
     """Every concrete column of a model but its id, in table order, with each column's default."""
 
-    def __init__(self, model, *, now: dt.datetime):
+    def __init__(self, model, *, now: dt.datetime, connection):
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.now = now
+        self.connection = connection
 
     def default(self, field):
         if isinstance(field, models.DateTimeField):
-            return connection.ops.adapt_datetimefield_value(self.now) if connection.vendor == "sqlite" \
+            return self.connection.ops.adapt_datetimefield_value(self.now) if self.connection.vendor == "sqlite" \
                 else self.now.isoformat()
         if field.has_default():
             return field.get_default()
@@ -37,19 +38,20 @@ class RowShape:
                     column = column.fill_null(self.default(field))
             else:
                 column = pl.lit(self.default(field))
-            if isinstance(field, models.DateField) and connection.vendor == "sqlite":
+            if isinstance(field, models.DateField) and self.connection.vendor == "sqlite":
                 column = column.cast(pl.Utf8)
             columns.append(column.alias(field.attname))
         return df.select(columns)
 
     def columns(self, names: list[str]) -> str:
         by_name = {f.attname: f for f in self.fields}
-        return ", ".join(connection.ops.quote_name(by_name[n].column) for n in names)
+        return ", ".join(self.connection.ops.quote_name(by_name[n].column) for n in names)
 
 
 def insert_frame(shape: RowShape, df: pl.DataFrame) -> None:
     if df.is_empty():
         return
+    connection = shape.connection
     out = shape.frame(df)
     table = connection.ops.quote_name(shape.model._meta.db_table)
     cols = shape.columns(out.columns)
@@ -68,6 +70,7 @@ def update_rows(shape: RowShape, df: pl.DataFrame) -> None:
     """UPDATE the changed rows (with `pk`), setting every column the file gave."""
     if df.is_empty():
         return
+    connection = shape.connection
     names = [f.attname for f in shape.fields if f.attname in df.columns and f.attname != "created_at"]
     out = shape.frame(df, names).with_columns(df["pk"])
     table = connection.ops.quote_name(shape.model._meta.db_table)
