@@ -26,7 +26,7 @@ def cmd_migrate(args) -> None:
 def cmd_demo(args) -> None:
     _django()
     _call("migrate", "--no-input", "-v", "0")
-    from banyan.demo.load import demo_load
+    from banyan.demo.build import demo_load
 
     demo_load(seed=args.seed, reset=not args.keep)
 

@@ -30,7 +30,7 @@ pytestmark = [
 
 @pytest.fixture
 def demo(transactional_db):
-    from banyan.demo.load import demo_load
+    from banyan.demo.build import demo_load
 
     demo_load(scale=0.01, out=io.StringIO())  # its accounts table and counts are for people, not for the log
 
