@@ -163,7 +163,7 @@ def import_export_reference(rows) -> float:
             instance.phone = row["手机号"]
             instance.residency = residency[row["人口类别"]]
 
-    Resident.objects.all().delete()
+    Resident.objects.all()._raw_delete(Resident.objects.db)  # a million rows: no per-row collection
     good = [r for r in rows if _valid(r[1])]
     dataset = tablib.Dataset(*good, headers=HEADER)
     started = time.perf_counter()
