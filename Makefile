@@ -76,6 +76,6 @@ test: assets messages
 	  (export DATABASE_URL="$$pg_url"; run_pytest)
 	  databases=sqlite,postgresql
 	else
-	  databases="sqlite (postgresql skipped: $$pg_url: $$(grep -m1 'Error:' <<<"$$why" | sed 's/^[^:]*: //'))"
+	  databases="sqlite (postgresql skipped: $$pg_url: $$(grep -m1 'Error:' <<<"$$why" | sed 's/^[^:]*: //' || true))"
 	fi
 	echo "make test: databases=$$databases"
