@@ -5,3 +5,13 @@ import pytest
 def _english_free_defaults(settings):
     # Tests see what a Chinese user sees; pages must not depend on the browser's language.
     settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Throttle counters live in the shared cache: each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

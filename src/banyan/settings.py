@@ -132,6 +132,7 @@ STATIC_URL = "/static/"
 # Our CSS/JS (static/banyan/) and the npm-built libraries (static/vendor/, from scripts/build-assets).
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("BANYAN_MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
@@ -174,6 +175,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("BANYAN_TOKEN_RATE", "10/minute")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Banyan API",
@@ -186,6 +188,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# A cache every process shares (the token throttle counts across workers): Redis when one is given, else files in
+# the data directory (one machine).
+_redis = os.environ.get("BANYAN_REDIS_URL")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis} if _redis else
+          {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(DATA_DIR / "cache")}}
 
 LOGGING = {
     "version": 1,

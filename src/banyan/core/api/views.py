@@ -32,6 +32,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from banyan.accounts.models import RoleAssignment
@@ -212,8 +213,19 @@ def record_viewset(entry: Entry) -> type[RecordReadViewSet]:
     return type(f"{model.__name__}ViewSet", bases, attrs)
 
 
+class TokenThrottle(ScopedRateThrottle):
+    """DRF copies the rates when it is imported; read them when asked, so the setting in force counts."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
 class TokenView(ObtainAuthToken):
+    """Password guesses are limited per address (BANYAN_TOKEN_RATE, counted in the shared cache)."""
+
     renderer_classes = RENDERERS
+    throttle_classes = [TokenThrottle]
+    throttle_scope = "token"
 
     @extend_schema(request=AuthTokenSerializer, responses=TokenSerializer, summary="用户名和密码换取令牌")
     def post(self, request, *args, **kwargs):

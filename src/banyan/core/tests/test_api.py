@@ -435,3 +435,21 @@ def test_schema_and_docs_are_served_from_our_own_origin():
     assert "<script>" not in html  # the start-up script is a file too: our content security policy allows no inline
     script = text(APIClient().get("/api/docs/", {"script": ""}))
     assert '"validatorUrl": null' in script and "https://" not in script and "/api/schema/" in script
+
+
+@pytest.mark.parametrize("backend", ["files", "redis"])
+def test_password_guesses_are_limited_per_address(settings, tmp_path, backend):
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path)}} if backend == "files" else \
+        {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/15"}}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "3/minute"}}
+    caches["default"].clear()
+    secretary = make_user(Role.COMMUNITY_SECRETARY, community("东联"))
+    guesses = [APIClient().post("/api/token/", {"username": secretary.username, "password": f"guess{i}"},
+                                format="json").status_code for i in range(4)]
+    assert guesses == [400, 400, 400, 429]
+    right = APIClient().post("/api/token/", {"username": secretary.username, "password": PASSWORD}, format="json")
+    assert right.status_code == 429 and "限" in right.json()["detail"]
+    caches["default"].clear()
