@@ -55,6 +55,10 @@ test: assets messages
 	scratch=$$(mktemp -d)
 	trap 'rm -rf "$$scratch"' EXIT
 	export BANYAN_DATA_DIR="$$scratch"
+	# Every check runs on a scratch SQLite; DATABASE_URL (if any) only names the PostgreSQL of the second run.
+	pg_url="$${DATABASE_URL:-$(PG_DEFAULT)}"
+	case "$$pg_url" in postgres://*|postgresql://*) ;; *) pg_url="$(PG_DEFAULT)" ;; esac
+	unset DATABASE_URL
 	mkdir -p "$$scratch/static"  # WhiteNoise warns on every request-handler start when STATIC_ROOT is missing
 	step "ruff"
 	$(BIN)/ruff check src benchmarks
@@ -66,10 +70,8 @@ test: assets messages
 	  BANYAN_PII_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))')" \
 	  $(BIN)/banyan manage check --deploy --fail-level WARNING
 	step "pytest on SQLite"
-	(unset DATABASE_URL; run_pytest)
+	run_pytest
 	databases=sqlite
-	pg_url="$${DATABASE_URL:-$(PG_DEFAULT)}"
-	case "$$pg_url" in postgres://*|postgresql://*) ;; *) pg_url="$(PG_DEFAULT)" ;; esac
 	if why=$$($(BIN)/python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' \
 	             "$$pg_url" 2>&1); then
 	  step "pytest on PostgreSQL"
