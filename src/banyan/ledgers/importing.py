@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banyan.accounts.roles import Action
-from banyan.core.pii import sealer
 from banyan.core.scoping import can
 from banyan.ledgers.columns import first_error, normalize_header
 from banyan.ledgers.kinds import KINDS, Kind, Places, refuse
@@ -109,29 +108,69 @@ def _parse(kind: Kind, positions: dict[str, int], raw: pl.DataFrame) -> pl.DataF
     return raw.select(*values, first_error(*errors).cast(pl.Utf8).alias("_error"))
 
 
-def _hash_pii(kind: Kind, df: pl.DataFrame, seal) -> pl.DataFrame:
-    import hmac
+class Sealing:
+    """Hashes (and, for a commit run, encrypts) each frame's personal numbers. For large files a worker process
+    does it for the next frame while this one is checked and written: it uses the core the database leaves idle.
+    """
 
-    hash_key, digest = seal.hash_key, hmac.digest
-    for name in kind.pii:
-        if name in df.columns:
-            values = df[name].to_list()
-            hashes = [digest(hash_key, v.encode(), "sha256").hex() if v else None for v in values]
-            df = df.with_columns(pl.Series(f"{name}_hash", hashes, dtype=pl.Utf8))
-    return df
+    POOL_FROM_ROWS = 50_000
+
+    def __init__(self, kind: Kind, *, encrypt: bool, rows: int):
+        from banyan.core.pii import raw_keys
+
+        self.names = list(kind.pii)
+        self.encrypt = encrypt
+        self.keys = raw_keys()
+        self.pool = None
+        if rows >= self.POOL_FROM_ROWS and self.names:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            self.pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+
+    def close(self) -> None:
+        if self.pool:
+            self.pool.shutdown(cancel_futures=True)
+
+    def submit(self, df: pl.DataFrame) -> dict:
+        from concurrent.futures import Future
+
+        from banyan.core.pii import seal_lines
+
+        futures = {}
+        for name in self.names:
+            if name not in df.columns:
+                continue
+            # Line breaks inside a (refused) cell must not shift the lines.
+            text = "\n".join((v or "").replace("\n", " ").replace("\r", " ") for v in df[name].to_list())
+            if self.pool:
+                futures[name] = self.pool.submit(seal_lines, *self.keys, text, self.encrypt)
+            else:
+                futures[name] = Future()
+                futures[name].set_result(seal_lines(*self.keys, text, self.encrypt))
+        return futures
+
+    @staticmethod
+    def apply(df: pl.DataFrame, futures: dict) -> pl.DataFrame:
+        for name, future in futures.items():
+            hashes, ciphertexts = future.result()
+            df = df.with_columns(pl.Series(f"{name}_hash", hashes.split("\n"), dtype=pl.Utf8).replace("", None))
+            if ciphertexts:
+                df = df.with_columns(pl.Series(f"{name}_enc", ciphertexts.split("\n"), dtype=pl.Utf8))
+        return df
 
 
-def _encrypt_pii(kind: Kind, df: pl.DataFrame, seal) -> pl.DataFrame:
-    from banyan.core.pii import mask
-
-    encrypt = seal.encrypt
+def _masks(kind: Kind, df: pl.DataFrame) -> pl.DataFrame:
+    """The masks of the personal numbers of rows being written (all valid): as core.pii.mask gives them."""
+    masks = []
     for name, pii_kind in kind.pii.items():
         if name in df.columns:
-            values = df[name].to_list()
-            df = df.with_columns(pl.Series(f"{name}_enc", [encrypt(v) if v else "" for v in values], dtype=pl.Utf8),
-                                 pl.Series(f"{name}_masked", [mask(pii_kind, v) if v else "" for v in values],
-                                           dtype=pl.Utf8))
-    return df
+            value = pl.col(name)
+            middle, head = ("********", 6) if pii_kind == "id_number" else ("****", 3)
+            masks.append(pl.when(value.is_not_null()).then(pl.concat_str(
+                [value.str.slice(0, head), pl.lit(middle), value.str.slice(-4)])).otherwise(pl.lit(""))
+                .alias(f"{name}_masked"))
+    return df.with_columns(masks) if masks else df
 
 
 def _dedupe(df: pl.DataFrame, keys: list[str], seen: dict) -> pl.DataFrame:
@@ -213,29 +252,44 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
               progress: ProgressFn, writer: "Writer | None" = None) -> None:
     """Check every frame; with a writer, hand it each frame's rows to write while the next frame is checked."""
     positions, result.unknown_headers = _map_header(kind, ledger.header)
-    seal, seen = sealer(), {}
+    seen: dict = {}
     db = writer.lock if writer else contextlib.nullcontext()  # one user of the connection at a time
     phase = "writing" if writer else "validating"
-    for raw in ledger.frames:
-        df = _hash_pii(kind, _parse(kind, positions, raw), seal)
-        with db:
-            df = kind.derive(df, places)
-        df = _dedupe(df, list(kind.key_fields), seen)
-        with db:
-            df = _classify(kind, df, places, result)
-        refused.add(raw.join(df.filter(pl.col("_action") == "refused").select("_row", "_error"), on="_row"))
-        result.rows += raw.height
-        if writer:
-            writes = _encrypt_pii(kind, df.filter(pl.col("_action").is_in(["create", "update"])), seal)
-            if kind.before_write:
-                with db:
-                    writes = kind.before_write(writes, places)
-            writer.put(writes)
-        with db:
-            progress(phase, result.rows, max(result.rows, ledger.total))
+    sealing = Sealing(kind, encrypt=writer is not None, rows=ledger.total)
+    try:
+        frames = iter(ledger.frames)
+        upcoming = _parse_and_seal(kind, positions, sealing, next(frames, None))
+        while upcoming is not None:
+            raw, df, futures = upcoming
+            upcoming = _parse_and_seal(kind, positions, sealing, next(frames, None))  # sealed while this is checked
+            df = Sealing.apply(df, futures)
+            with db:
+                df = kind.derive(df, places)
+            df = _dedupe(df, list(kind.key_fields), seen)
+            with db:
+                df = _classify(kind, df, places, result)
+            refused.add(raw.join(df.filter(pl.col("_action") == "refused").select("_row", "_error"), on="_row"))
+            result.rows += raw.height
+            if writer:
+                writes = _masks(kind, df.filter(pl.col("_action").is_in(["create", "update"])))
+                if kind.before_write:
+                    with db:
+                        writes = kind.before_write(writes, places)
+                writer.put(writes)
+            with db:
+                progress(phase, result.rows, max(result.rows, ledger.total))
+    finally:
+        sealing.close()
     result.refused = refused.count
     if not result.rows:
         raise FileRefused(_("文件中没有数据行。"))
+
+
+def _parse_and_seal(kind: Kind, positions: dict, sealing: Sealing, raw: pl.DataFrame | None):
+    if raw is None:
+        return None
+    df = _parse(kind, positions, raw)
+    return raw, df, sealing.submit(df)
 
 
 class Writer:

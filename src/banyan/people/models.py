@@ -119,16 +119,17 @@ class Resident(GriddedPlace):
     grid = models.ForeignKey("places.Grid", models.PROTECT, related_name="+", verbose_name=_("网格"), null=True,
                              blank=True, db_index=False, db_constraint=False)
     household = models.ForeignKey(Household, models.SET_NULL, null=True, blank=True, related_name="members",
-                                  verbose_name=_("户"), db_constraint=False)
+                                  verbose_name=_("户"), db_constraint=False, db_index=False)
     dwelling = models.ForeignKey("places.Dwelling", models.SET_NULL, null=True, blank=True,
-                                 related_name="residents", verbose_name=_("现住房屋"), db_constraint=False)
+                                 related_name="residents", verbose_name=_("现住房屋"), db_constraint=False,
+                                 db_index=False)
     name = models.CharField(_("姓名"), max_length=30)  # searched by substring, which no B-tree index serves
     sex = models.CharField(_("性别"), max_length=1, choices=SEX, default="9")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, validators=[validate_not_future])
     ethnicity = models.CharField(_("民族"), max_length=2, choices=ETHNICITY, default="01")
     id_number_enc, id_number_hash, id_number_masked = pii_fields(_("身份证号"), indexed=False)
     id_number = pii_property("id_number", "id_number")
-    phone_enc, phone_hash, phone_masked = pii_fields(_("手机号码"))
+    phone_enc, phone_hash, phone_masked = pii_fields(_("手机号码"), indexed=False)
     phone = pii_property("phone", "phone")
     residency = models.CharField(_("人口类别"), max_length=12, choices=Residency.choices)
     relation = models.CharField(_("与户主关系"), max_length=2, choices=RELATION, blank=True)
@@ -144,8 +145,16 @@ class Resident(GriddedPlace):
     class Meta:
         verbose_name = verbose_name_plural = _("居民")
         ordering = ["community", "pk"]
+        # Household, dwelling and phone are often blank in imported ledgers: their indexes skip the blanks
+        # (an equality lookup implies NOT NULL, so queries still use them).
         indexes = [models.Index(fields=["community", "residency"], name="resident_community_residency"),
-                   models.Index(fields=["grid", "residency"], name="resident_grid_residency")]
+                   models.Index(fields=["grid", "residency"], name="resident_grid_residency"),
+                   models.Index(fields=["household"], condition=models.Q(household__isnull=False),
+                                name="resident_household"),
+                   models.Index(fields=["dwelling"], condition=models.Q(dwelling__isnull=False),
+                                name="resident_dwelling"),
+                   models.Index(fields=["phone_hash"], condition=models.Q(phone_hash__isnull=False),
+                                name="resident_phone_hash")]
         constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="resident_unique_id_number",
                                                violation_error_message=_("该身份证号已登记。"))]
 
