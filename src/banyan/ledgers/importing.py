@@ -364,6 +364,7 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
         refused = RefusedRows(ledger.header, Path(spool))
         if dry_run:
             _validate(spec, ledger, places, result, refused, progress)
+            result.refused_path = refused.save()
             result.message = _("校验完成（未写入）。")
         else:
             progress("writing", 0, ledger.total)  # seen before the transaction holds the job's row too
@@ -371,6 +372,7 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
                 with transaction.atomic():
                     with Writer(spec) as writer:
                         _validate(spec, ledger, places, result, refused, progress, writer)
+                        result.refused_path = refused.save()  # while the writer finishes its last frames
                     if strict and result.refused:
                         transaction.set_rollback(True)
             except IntegrityError:
@@ -381,6 +383,5 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
             else:
                 result.written = True
                 result.message = _("导入完成。")
-        result.refused_path = refused.save()
     result.seconds = time.perf_counter() - started
     return result
