@@ -104,7 +104,8 @@ class HashField(models.CharField):
         super().__init__(*args, **kwargs)
 
     def db_type(self, connection):
-        return f"char({self.max_length})" if connection.vendor == "postgresql" else super().db_type(connection)
+        # bpchar(n) is char(n); spelled so, the array cast Django's bulk_create builds (bpchar[]) keeps every character
+        return f"bpchar({self.max_length})" if connection.vendor == "postgresql" else super().db_type(connection)
 
 
 def pii_fields(verbose_name: str, *, indexed: bool = True) -> tuple[models.Field, models.Field, models.Field]:

@@ -112,3 +112,17 @@ def test_reveal_needs_permission_and_reason_and_is_audited():
     assert pii_reveal_for(obj=resident, field="id_number", by=secretary, reason="核对身份") == number
     audit = PiiAudit.objects.get()
     assert (audit.user, audit.object_id, audit.field, audit.reason) == (secretary, resident.pk, "id_number", "核对身份")
+
+
+def test_bulk_created_rows_keep_their_whole_hash():
+    # PostgreSQL's bulk insert casts each column to its type's array: char(32)[] would keep one character.
+    numbers = [valid_id_number() for _ in range(3)]
+    rows = []
+    for number in numbers:
+        resident = Resident(community=community("东联"), name="批量", residency=Residency.REGISTERED)
+        resident.id_number = number
+        rows.append(resident)
+    Resident.objects.bulk_create(rows)
+    for number in numbers:
+        assert Resident.objects.filter(**pii.pii_lookup("id_number", number)).count() == 1
+    assert {len(h) for h in Resident.objects.values_list("id_number_hash", flat=True)} == {32}

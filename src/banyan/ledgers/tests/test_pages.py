@@ -64,6 +64,9 @@ def test_the_worker_runs_queued_imports(client, secretary):
     assert "排队中" in client.get(f"/imports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     job.refresh_from_db()
+    from django.db import connections
+
+    connections.close_all()  # the worker's connections must not outlive the test database
     assert (job.status, job.created_rows, job.refused_rows) == ("validated", 2, 1)
 
 
