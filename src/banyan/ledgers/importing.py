@@ -238,6 +238,8 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
                 | pl.col("_place_grid").is_in(places.grid_ids)).fill_null(False)
     df = refuse(df, exists & foreign, _("该记录已在您管辖范围以外登记，不能导入或修改"))
     changed = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_db")) for c in compare])
+    if "_property_changed" in df.columns:  # a room whose rental property the file corrects
+        changed = changed | pl.col("_property_changed")
     ok = pl.col("_error").is_null()
     df = df.with_columns(pl.when(~ok).then(pl.lit("refused")).when(~exists).then(pl.lit("create"))
                          .when(changed).then(pl.lit("update")).otherwise(pl.lit("unchanged")).alias("_action"))
@@ -265,7 +267,7 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
             df = Sealing.apply(df, futures)
             with db:
                 df = kind.derive(df, places)
-            df = _dedupe(df, list(kind.key_fields), seen)
+            df = _dedupe(df, kind.duplicate_key, seen)
             with db:
                 df = _classify(kind, df, places, result)
             refused.add(raw.join(df.filter(pl.col("_action") == "refused").select("_row", "_error"), on="_row"))

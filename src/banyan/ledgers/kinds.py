@@ -32,6 +32,11 @@ class Kind:
     derive: Callable[[pl.DataFrame, "Places"], pl.DataFrame]
     pii: dict[str, str] = field(default_factory=dict)  # frame column → "id_number" | "phone"
     before_write: Callable[[pl.DataFrame, "Places"], pl.DataFrame] | None = None
+    file_key: tuple[str, ...] = ()  # what makes two rows of one file the same, when not the key (new parents)
+
+    @property
+    def duplicate_key(self) -> list[str]:
+        return list(self.file_key or self.key_fields)
 
     @property
     def model(self):
@@ -109,6 +114,13 @@ class Places:
             self._maps[name] = {SEP.join(str(p) for p in parts): v for v, *parts in rows}
         return self._maps[name]
 
+    def rows(self, name: str, queryset, schema: dict) -> pl.DataFrame:
+        """A cached frame of related rows in the communities the user can reach (e.g. rental properties)."""
+        if name not in self._maps:
+            values = list(queryset.filter(community_id__in=self.reachable).values_list(*schema))
+            self._maps[name] = pl.DataFrame(values, schema=schema, orient="row")
+        return self._maps[name]
+
     def link(self, df: pl.DataFrame, *, column: str, to: str, mapping: dict, parts: list[pl.Expr],
              message: pl.Expr | str, dtype=pl.Int64) -> pl.DataFrame:
         """Adds `to` looked up from `mapping` by the key of `parts`, refusing rows whose `column` finds nothing."""
@@ -165,27 +177,46 @@ def party_member_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     return df
 
 
+_PROPERTY_FIELDS = ("landlord_name", "landlord_phone_hash", "attendant_name", "use", "hazard")
+
+
 def rental_room_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
-    """One row per room; its rental property, found by address, is created with it when new."""
+    """One row per room; its rental property is found by address, created with it when new, and brought up to
+    date when the file says something else about it (`_property_changed`)."""
     df = places.place(df)
-    properties = places.related("property", people.RentalProperty.objects, ("address",))
-    return df.with_columns(key(pl.col("community_id"), pl.col("address")).replace_strict(
-        properties, default=None, return_dtype=pl.Int64).alias("rental_property_id"))
+    stored = places.rows("property", people.RentalProperty.objects,
+                         {"pk": pl.Int64, "community_id": pl.Int64, "address": pl.Utf8,
+                          **dict.fromkeys(_PROPERTY_FIELDS, pl.Utf8)})
+    stored = stored.rename({"pk": "rental_property_id", **{f: f"{f}_stored" for f in _PROPERTY_FIELDS}})
+    df = df.join(stored, on=["community_id", "address"], how="left")
+    differs = [pl.col(f).is_not_null() & pl.col(f).ne_missing(pl.col(f"{f}_stored"))
+               for f in _PROPERTY_FIELDS if f in df.columns]
+    changed = pl.any_horizontal(differs) if differs else pl.lit(False)
+    return df.with_columns((pl.col("rental_property_id").is_not_null() & changed).alias("_property_changed"))
 
 
-def rental_properties_create(df: pl.DataFrame, places: Places) -> pl.DataFrame:
-    """Before new rooms are written: create the rental properties they belong to, and fill in their ids."""
+def _property_values(row: dict) -> dict:
+    """What a file row says about its rental property: the fields it gives, personal numbers sealed."""
+    values = {f: row[f] for f in ("landlord_name", "attendant_name", "use", "hazard") if row.get(f) is not None}
+    if row.get("landlord_phone_hash"):
+        values |= {f"landlord_phone_{part}": row[f"landlord_phone_{part}"] for part in ("enc", "hash", "masked")}
+    return values
+
+
+def rental_properties_write(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    """Before rooms are written: create the rental properties new rooms belong to, update the ones the file
+    corrects, and fill in the new properties' ids."""
+    changed = df.filter(pl.col("_property_changed"))
+    for row in changed.unique(["rental_property_id"], keep="first", maintain_order=True).iter_rows(named=True):
+        people.RentalProperty.objects.filter(pk=row["rental_property_id"]).update(**_property_values(row))
     new = df.filter(pl.col("rental_property_id").is_null())
     if new.is_empty():
         return df
     created = {}
     for row in new.unique(["community_id", "address"], keep="first", maintain_order=True).iter_rows(named=True):
-        rental = people.RentalProperty(community_id=row["community_id"], grid_id=row["grid_id"],
-                                       address=row["address"], landlord_name=row["landlord_name"],
-                                       attendant_name=row.get("attendant_name") or "",
-                                       use=row.get("use") or "02", hazard=row.get("hazard") or "00")
-        rental.landlord_phone = row.get("landlord_phone") or ""
-        created[f"{row['community_id']}{SEP}{row['address']}"] = rental
+        created[f"{row['community_id']}{SEP}{row['address']}"] = people.RentalProperty(
+            community_id=row["community_id"], grid_id=row["grid_id"], address=row["address"],
+            **{"use": "02", "hazard": "00", **_property_values(row)})
     people.RentalProperty.objects.bulk_create(created.values())
     ids = {k: v.pk for k, v in created.items()}
     return df.with_columns(pl.coalesce("rental_property_id", key(pl.col("community_id"), pl.col("address"))
@@ -264,7 +295,8 @@ KINDS: dict[str, Kind] = {k.slug: k for k in (
         Column("hazard", "隐患类型", ("隐患",), parse=choice(people.RENTAL_HAZARD), example="无"),
         Column("capacity", "可住人数", ("核定人数",), parse=count, example="2"),
         Column("area_m2", "面积", ("房间面积", "面积(平方米)"), parse=decimal, example="15"),
-    ), ("community_id", "address", "number"), rental_room_derive, before_write=rental_properties_create),
+    ), ("community_id", "rental_property_id", "number"), rental_room_derive, {"landlord_phone": "phone"},
+        before_write=rental_properties_write, file_key=("community_id", "address", "number")),
     Kind("tenancies", gettext_lazy("入住登记"), "people.tenancy", (
         _ID, _ADDRESS, _ROOM,
         Column("moved_in", "入住日期", ("入住时间",), required=True, parse=date, example="2026-02-10"),
