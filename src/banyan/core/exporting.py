@@ -30,22 +30,39 @@ def csv_lines(titles: list[str], rows: Iterable[list]) -> Iterator[str]:
         yield writer.writerow([inert(v) for v in row])
 
 
+class XlsxRows:
+    """An XLSX written row by row in constant memory; `save()` gives its temporary path (the caller removes it),
+    `discard()` drops it."""
+
+    def __init__(self, titles: list[str], sheet_name: str = "导出"):
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        self.workbook = Workbook(write_only=True)
+        self.sheet = self.workbook.create_sheet(sheet_name[:31])
+        header = []
+        for title in titles:
+            cell = WriteOnlyCell(self.sheet, value=inert(title))
+            cell.font = Font(bold=True)
+            header.append(cell)
+        self.sheet.append(header)
+
+    def append(self, row: Iterable) -> None:
+        self.sheet.append([inert(v) for v in row])
+
+    def save(self) -> Path:
+        path = Path(tempfile.mkstemp(prefix="banyan-export-", suffix=".xlsx")[1])
+        self.workbook.save(path)
+        return path
+
+    def discard(self) -> None:
+        self.save().unlink()  # saving is what releases the worksheet's own temporary file
+
+
 def xlsx_file(titles: list[str], rows: Iterable[list], sheet_name: str = "导出") -> Path:
     """An XLSX file (written row by row, constant memory) in a temporary path; the caller removes it."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name[:31])
-    header = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=inert(title))
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    out = XlsxRows(titles, sheet_name)
     for row in rows:
-        sheet.append([inert(v) for v in row])
-    path = Path(tempfile.mkstemp(prefix="banyan-export-", suffix=".xlsx")[1])
-    workbook.save(path)
-    return path
+        out.append(row)
+    return out.save()

@@ -11,7 +11,6 @@ checked. Strict mode with refusals rolls it back; a failure or a kill midway lea
 
 import contextlib
 import queue
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -50,27 +49,34 @@ class ImportResult:
 
 
 class RefusedRows:
-    """The refused rows of each frame, spooled, then written as one XLSX with the reason in a new column."""
+    """The refused rows, with the reason in a new column, appended to an XLSX as each frame is checked (the
+    main thread has time for it while the writer works)."""
 
-    def __init__(self, header: list[str], spool: Path):
-        self.header, self.spool, self.count = header, spool, 0
+    def __init__(self, header: list[str]):
+        self.header, self.count, self.out, self.path = header, 0, None, None
 
     def add(self, frame: pl.DataFrame) -> None:
-        if frame.height:
-            frame.write_ipc(self.spool / f"refused-{self.count:09d}.arrow")
-            self.count += frame.height
+        from banyan.core.exporting import XlsxRows
+
+        if not frame.height:
+            return
+        if self.out is None:
+            self.out = XlsxRows(["行号", *self.header, REASON_HEADER], "错误行")
+        cells = [f"c{i}" for i in range(len(self.header))]
+        for row in frame.select("_row", *cells, "_error").iter_rows():
+            self.out.append(row)
+        self.count += frame.height
 
     def save(self) -> Path | None:
-        from banyan.core.exporting import xlsx_file
+        if self.out and not self.path:
+            self.path = self.out.save()
+        return self.path
 
-        if not self.count:
-            return None
-        return xlsx_file(["行号", *self.header, REASON_HEADER], self._rows(), "错误行")
-
-    def _rows(self):
-        cells = [f"c{i}" for i in range(len(self.header))]
-        for part in sorted(self.spool.glob("refused-*.arrow")):
-            yield from pl.read_ipc(part).select("_row", *cells, "_error").iter_rows()
+    def discard(self) -> None:
+        if self.path:
+            self.path.unlink(missing_ok=True)
+        elif self.out:
+            self.out.discard()
 
 
 def _map_header(kind: Kind, header: list[str]) -> tuple[dict[str, int], list[str]]:
@@ -126,7 +132,10 @@ class Sealing:
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
 
-            self.pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+            # Forked now, before the writer thread starts, so the child copies one thread; it only ever runs
+            # seal_lines and leaves with os._exit, so the database connection it inherits is never touched.
+            self.pool = ProcessPoolExecutor(1, mp_context=get_context("fork"))
+            self.pool.submit(int).result()
 
     def close(self) -> None:
         if self.pool:
@@ -251,13 +260,12 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
 
 
 def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused: RefusedRows,
-              progress: ProgressFn, writer: "Writer | None" = None) -> None:
+              progress: ProgressFn, sealing: Sealing, writer: "Writer | None" = None) -> None:
     """Check every frame; with a writer, hand it each frame's rows to write while the next frame is checked."""
     positions, result.unknown_headers = _map_header(kind, ledger.header)
     seen: dict = {}
     db = writer.lock if writer else contextlib.nullcontext()  # one user of the connection at a time
     phase = "writing" if writer else "validating"
-    sealing = Sealing(kind, encrypt=writer is not None, rows=ledger.total)
     try:
         frames = iter(ledger.frames)
         upcoming = _parse_and_seal(kind, positions, sealing, next(frames, None))
@@ -362,10 +370,11 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
     ledger = open_ledger(path, file_name, known, required)
     places = Places(user=by, kind=spec, community=community)
     result = ImportResult(kind=kind)
-    with tempfile.TemporaryDirectory(prefix="banyan-import-") as spool:
-        refused = RefusedRows(ledger.header, Path(spool))
+    refused = RefusedRows(ledger.header)
+    try:
+        sealing = Sealing(spec, encrypt=not dry_run, rows=ledger.total)
         if dry_run:
-            _validate(spec, ledger, places, result, refused, progress)
+            _validate(spec, ledger, places, result, refused, progress, sealing)
             result.refused_path = refused.save()
             result.message = _("校验完成（未写入）。")
         else:
@@ -373,7 +382,7 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
             try:
                 with transaction.atomic():
                     with Writer(spec) as writer:
-                        _validate(spec, ledger, places, result, refused, progress, writer)
+                        _validate(spec, ledger, places, result, refused, progress, sealing, writer)
                         result.refused_path = refused.save()  # while the writer finishes its last frames
                     if strict and result.refused:
                         transaction.set_rollback(True)
@@ -385,5 +394,8 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
             else:
                 result.written = True
                 result.message = _("导入完成。")
+    except BaseException:
+        refused.discard()
+        raise
     result.seconds = time.perf_counter() - started
     return result
