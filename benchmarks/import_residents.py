@@ -46,7 +46,13 @@ def bench_database(url: str) -> str:
 
 
 def setup_django(database: str) -> None:
+    """Production settings (no debug query log), throwaway keys, a scratch data directory."""
+    import secrets
+
     os.environ["BANYAN_DATA_DIR"] = tempfile.mkdtemp(prefix="banyan-bench-")
+    os.environ["BANYAN_DEBUG"] = "0"
+    os.environ.setdefault("BANYAN_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("BANYAN_PII_KEY", secrets.token_urlsafe(32))
     if database:
         os.environ["DATABASE_URL"] = bench_database(database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "banyan.settings")

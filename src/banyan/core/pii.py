@@ -108,6 +108,16 @@ class HashField(models.CharField):
         return f"bpchar({self.max_length})" if connection.vendor == "postgresql" else super().db_type(connection)
 
 
+class HashLookupIndex(models.Index):
+    """An index for equality look-ups of a keyed hash: a hash index on PostgreSQL (four bytes an entry, O(1)
+    inserts: a third of a million-row import's time went into the B-tree), a B-tree elsewhere."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            using = " USING hash"
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 def pii_fields(verbose_name: str, *, indexed: bool = True) -> tuple[models.Field, models.Field, models.Field]:
     """The three columns of one personal attribute: ciphertext, keyed hash (NULL when empty, so a unique
     constraint on it allows many blanks), mask. `indexed=False` where a unique constraint indexes the hash."""

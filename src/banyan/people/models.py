@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from banyan.core.pii import pii_fields, pii_property
+from banyan.core.pii import HashLookupIndex, pii_fields, pii_property
 from banyan.core.validators import validate_not_future
 from banyan.places.models import CommunityPlace, GriddedPlace
 
@@ -145,16 +145,17 @@ class Resident(GriddedPlace):
     class Meta:
         verbose_name = verbose_name_plural = _("居民")
         ordering = ["community", "pk"]
-        # Household, dwelling and phone are often blank in imported ledgers: their indexes skip the blanks
-        # (an equality lookup implies NOT NULL, so queries still use them).
+        # Grid, household, dwelling and phone are often blank in imported ledgers: their indexes skip the
+        # blanks (an equality or IN lookup implies NOT NULL, so queries still use them).
         indexes = [models.Index(fields=["community", "residency"], name="resident_community_residency"),
-                   models.Index(fields=["grid", "residency"], name="resident_grid_residency"),
+                   models.Index(fields=["grid", "residency"], condition=models.Q(grid__isnull=False),
+                                name="resident_grid_residency"),
                    models.Index(fields=["household"], condition=models.Q(household__isnull=False),
                                 name="resident_household"),
                    models.Index(fields=["dwelling"], condition=models.Q(dwelling__isnull=False),
                                 name="resident_dwelling"),
-                   models.Index(fields=["phone_hash"], condition=models.Q(phone_hash__isnull=False),
-                                name="resident_phone_hash")]
+                   HashLookupIndex(fields=["phone_hash"], condition=models.Q(phone_hash__isnull=False),
+                                   name="resident_phone_hash")]
         constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="resident_unique_id_number",
                                                violation_error_message=_("该身份证号已登记。"))]
 
