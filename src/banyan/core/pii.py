@@ -22,11 +22,15 @@ _VERSION = b"1"
 HASH_BYTES = 16
 
 
+def raw_keys() -> tuple[bytes, bytes]:
+    """The encryption and hash keys derived from BANYAN_PII_KEY (also handed to a worker that seals in bulk)."""
+    raw = settings.BANYAN_PII_KEY.encode()
+    return hashlib.sha256(b"banyan-pii-encrypt:" + raw).digest(), hashlib.sha256(b"banyan-pii-hash:" + raw).digest()
+
+
 @cache
 def _keys(master: str) -> tuple[AESGCM, bytes]:
-    raw = master.encode()
-    enc_key = hashlib.sha256(b"banyan-pii-encrypt:" + raw).digest()
-    hash_key = hashlib.sha256(b"banyan-pii-hash:" + raw).digest()
+    enc_key, hash_key = raw_keys()
     return AESGCM(enc_key), hash_key
 
 
@@ -51,12 +55,6 @@ def keyed_hash(value: str) -> str:
     return hmac.digest(hash_key, value.encode(), "sha256")[:HASH_BYTES].hex()
 
 
-def raw_keys() -> tuple[bytes, bytes]:
-    """The derived encryption and hash keys, to hand to a worker process that seals in bulk."""
-    raw = settings.BANYAN_PII_KEY.encode()
-    return hashlib.sha256(b"banyan-pii-encrypt:" + raw).digest(), hashlib.sha256(b"banyan-pii-hash:" + raw).digest()
-
-
 def seal_lines(enc_key: bytes, hash_key: bytes, text: str, encrypt: bool) -> tuple[str, str]:
     """Newline-joined clear values to newline-joined hashes (and ciphertexts): one string each way, so a
     million values cross to and from a worker process cheaply. Empty lines stay empty."""
@@ -65,19 +63,6 @@ def seal_lines(enc_key: bytes, hash_key: bytes, text: str, encrypt: bool) -> tup
     hashes = "\n".join(digest(hash_key, v.encode(), "sha256")[:HASH_BYTES].hex() if v else "" for v in values)
     ciphertexts = "\n".join(_encrypt(aead, v) if v else "" for v in values) if encrypt else ""
     return hashes, ciphertexts
-
-
-def sealer():
-    """`seal(kind, clear) -> (ciphertext, hash, mask)` with the keys read once: for bulk imports and loads."""
-    aead, hash_key = _keys(settings.BANYAN_PII_KEY)
-    digest = hmac.digest
-
-    def seal(kind: str, clear: str) -> tuple[str, str, str]:
-        return _encrypt(aead, clear), digest(hash_key, clear.encode(), "sha256")[:HASH_BYTES].hex(), mask(kind, clear)
-
-    seal.hash_key = hash_key
-    seal.encrypt = lambda clear: _encrypt(aead, clear)
-    return seal
 
 
 def normalize(kind: str, value: str) -> str:

@@ -206,8 +206,7 @@ def _existing(kind: Kind, df: pl.DataFrame, compare: list[str]) -> pl.DataFrame:
     rows = []
     if connection.vendor == "postgresql":
         # One text-array parameter, written as its literal: psycopg would otherwise quote each of 100,000 keys.
-        field = kind.model._meta.get_field(first.removesuffix("_id")) if first.endswith("_id") else \
-            kind.model._meta.get_field(first)
+        field = _field(kind.model, first)
         cast = "bigint[]" if field.is_relation or isinstance(field, models.IntegerField) else "text[]"
         literal = "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in wanted) + "}"
         with connection.cursor() as cursor:
@@ -226,8 +225,12 @@ def _existing(kind: Kind, df: pl.DataFrame, compare: list[str]) -> pl.DataFrame:
     return stored.rename({c: f"{c}_db" for c in columns if c not in keys}).hstack(places)
 
 
-def _column(model, name: str) -> str:
-    return "id" if name == "pk" else next(f.column for f in model._meta.concrete_fields if f.attname == name)
+def _field(model, attname: str):
+    return model._meta.pk if attname == "pk" else next(f for f in model._meta.concrete_fields if f.attname == attname)
+
+
+def _column(model, attname: str) -> str:
+    return _field(model, attname).column
 
 
 def _plain(row: tuple) -> list:

@@ -208,7 +208,7 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 
 
 def csv_text(rows: list[list[str]]) -> bytes:
-    """A CSV file's bytes in UTF-8 with BOM (what Excel opens without mojibake). For templates and tests."""
+    """A CSV file's bytes in UTF-8 with BOM, as Excel saves them: the ledgers the tests import."""
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     return ("\ufeff" + out.getvalue()).encode()

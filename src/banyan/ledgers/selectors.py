@@ -13,8 +13,13 @@ from banyan.ledgers.models import ImportJob
 
 def visible_jobs(user):
     """Jobs in the user's places, and their own (a grid worker's imports have no place level of their own)."""
-    q = scope_q(ImportJob, user) or Q(pk__in=[])
-    return ImportJob.objects.filter(q | Q(user=user)).select_related("user", "community")
+    q = scope_q(ImportJob, user)
+    jobs = ImportJob.objects.select_related("user", "community")
+    if q is None:
+        return jobs.filter(user=user)
+    if not q:  # a superuser's empty filter: everything (OR-ing it with another Q would narrow it to that Q)
+        return jobs
+    return jobs.filter(q | Q(user=user))
 
 
 def importable_kinds(user) -> list[Kind]:

@@ -97,6 +97,20 @@ def test_others_cannot_see_or_confirm_an_import(client, settings):
 
 
 @pytest.mark.django_db
+def test_district_admin_sees_every_import_of_the_district(client):
+    from banyan.core.testing import nanhai
+
+    ImportJob.objects.create(user=make_user(Role.COMMUNITY_SECRETARY, community("罗湖")), kind="residents",
+                             file_name="罗湖台账.csv", community=community("罗湖"))
+    ImportJob.objects.create(kind="residents", file_name="命令行台账.csv")
+    for admin in (make_user(Role.DISTRICT_ADMIN, nanhai()), make_user(is_superuser=True)):
+        client.force_login(admin)
+        page = client.get("/imports/").content.decode()
+        assert "罗湖台账.csv" in page, admin
+    assert "命令行台账.csv" in page  # a superuser sees imports made from the terminal too
+
+
+@pytest.mark.django_db
 def test_roles_without_write_cannot_import(client):
     volunteer = make_user(Role.VOLUNTEER, community("东联"))
     client.login(username=volunteer.username, password=PASSWORD)
