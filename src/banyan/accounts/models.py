@@ -1,10 +1,9 @@
-"""Users, the roles they hold at places, and the audit log of personal-information access."""
+"""Users and the roles they hold at places."""
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from banyan.accounts.roles import RULES, Level, Role
@@ -72,29 +71,3 @@ class RoleAssignment(models.Model):
             raise ValidationError(_("角色须且只能分配在一个地点（区、镇街、社区或网格）。"))
         if self.role and places[0] not in RULES[self.role].levels:
             raise ValidationError(_("“%(role)s”不能分配在这一层级。") % {"role": self.get_role_display()})
-
-
-class PiiAudit(models.Model):
-    """Who saw or exported whose personal numbers, when, and why."""
-
-    class Action(models.TextChoices):
-        REVEAL = "reveal", _("查看完整号码")
-        EXPORT = "export", _("导出")
-
-    user = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("操作人"))
-    action = models.CharField(_("操作"), max_length=8, choices=Action.choices)
-    model = models.CharField(_("对象类型"), max_length=50)
-    object_id = models.BigIntegerField(_("对象编号"), null=True, blank=True)
-    subject = models.CharField(_("涉及人员"), max_length=100, blank=True)
-    field = models.CharField(_("字段"), max_length=30, blank=True)
-    rows = models.PositiveIntegerField(_("行数"), default=1)
-    masked = models.BooleanField(_("已脱敏"), default=True)
-    reason = models.CharField(_("事由"), max_length=200)
-    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = _("个人信息访问记录")
-        ordering = ["-at"]
-
-    def __str__(self):
-        return f"{self.user} {self.get_action_display()} {self.model}#{self.object_id}"

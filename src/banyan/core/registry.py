@@ -1,15 +1,23 @@
 """The registry objects Banyan exposes on pages and in the API, and how each is listed, searched and edited.
 
-One entry per model; the generic page views, API viewsets, forms, filters and the access-matrix test are all
-driven from this list, so a model added here is scoped, masked and tested everywhere at once.
+Each app declares its entries in its own `entries.py` (`ENTRIES = (Entry(...), ...)`); this module gathers them
+in the order of INSTALLED_APPS. The generic page views, API viewsets, forms, filters and the access-matrix test
+are all driven from these entries, so a model added to one is scoped, masked and tested everywhere at once. An
+entry may name its own view classes and viewset (subclasses of the generic ones), turn the generic create /
+edit / delete off when its records change only through services, and carry actions on its viewset.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import import_module
 
 from django.apps import apps
+from django.utils.module_loading import import_string
+
+WRITES = ("create", "update", "delete")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: entries key caches of generated classes
 class Entry:
     label: str  # "people.resident"
     slug: str  # URL segment: /residents/, /api/residents/
@@ -19,83 +27,44 @@ class Entry:
     search_fields: tuple[str, ...] = ("name",)
     filter_fields: tuple[str, ...] = ()
     related: tuple[str, ...] = field(default=())  # select_related for lists
+    menu: str = ""  # the menu group it is listed under (a Chinese message id)
+    # The generic writes this entry allows; () when its records change only through its services.
+    writes: tuple[str, ...] = WRITES
+    # Kinds that leave only through their own workflow (a resident moves away): deleting one is for a mistake,
+    # by who entered it, within a day.
+    delete_mistakes_only: bool = False
+    views: dict[str, str] = field(default_factory=dict)  # "list" / "detail" / "form" / "delete": dotted class
+    viewset: str = ""  # dotted path of a viewset class (a subclass of the generic ones) with this entry's actions
+    widgets: dict[str, str] = field(default_factory=dict)  # form field name → dotted widget class
 
     @property
     def model(self):
         return apps.get_model(self.label)
 
+    def allows(self, write: str) -> bool:
+        return bool(self.form_fields) and write in self.writes
 
-ENTRIES: tuple[Entry, ...] = (
-    Entry("places.district", "districts", ("code", "name"), search_fields=("name", "code")),
-    Entry("places.town", "towns", ("code", "name", "kind", "district"), search_fields=("name", "code"),
-          filter_fields=("kind", "district"), related=("district",)),
-    Entry("places.community", "communities", ("code", "name", "kind", "town", "area_km2"),
-          search_fields=("name", "full_name", "code"), filter_fields=("kind", "town"), related=("town",)),
-    Entry("places.cooperative", "cooperatives", ("name", "community"), ("community", "name"),
-          filter_fields=("community",), related=("community",)),
-    Entry("places.grid", "grids", ("code", "name", "level", "parent", "community"),
-          ("community", "level", "parent", "name", "code", "cooperative", "boundary"),
-          search_fields=("name", "code"), filter_fields=("community", "level", "parent"),
-          related=("community", "parent")),
-    Entry("places.industrialpark", "industrial-parks", ("name", "area_mu", "community", "grid"),
-          ("community", "grid", "name", "area_mu", "description"), filter_fields=("community",),
-          related=("community", "grid")),
-    Entry("places.estate", "estates", ("name", "address", "property_company", "community", "grid"),
-          ("community", "grid", "name", "address", "property_company"), search_fields=("name", "address"),
-          filter_fields=("community", "grid", "property_company"),
-          related=("community", "grid", "property_company")),
-    Entry("places.building", "buildings", ("name", "estate", "use", "floors", "community", "grid"),
-          ("community", "grid", "estate", "cooperative", "name", "address", "use", "floors", "latitude",
-           "longitude"),
-          search_fields=("name", "address"), filter_fields=("community", "grid", "estate", "use"),
-          related=("community", "grid", "estate")),
-    Entry("places.dwelling", "dwellings", ("building", "number", "area_m2", "community", "grid"),
-          ("building", "number", "area_m2"), search_fields=("number", "building__name"),
-          filter_fields=("community", "grid", "building"),
-          related=("community", "grid", "building", "building__estate")),
-    Entry("people.household", "households", ("number", "kind", "address", "community", "grid"),
-          ("community", "grid", "number", "kind", "dwelling", "address"), search_fields=("number", "address"),
-          filter_fields=("community", "grid", "kind"), related=("community", "grid")),
-    Entry("people.resident", "residents",
-          ("name", "sex", "birth_date", "id_number", "phone", "residency", "community", "grid"),
-          ("community", "grid", "household", "dwelling", "name", "id_number", "phone", "sex", "birth_date",
-           "ethnicity", "residency", "relation", "political_status", "registered_address", "current_address",
-           "inflow_reason", "permit_type", "residence_type", "arrived_on"),
-          pii=("id_number", "phone"), search_fields=("name", "current_address"),
-          filter_fields=("community", "grid", "residency", "sex", "household"), related=("community", "grid")),
-    Entry("people.rentalproperty", "rental-properties",
-          ("address", "landlord_name", "landlord_phone", "use", "hazard", "community", "grid"),
-          ("community", "grid", "address", "building", "landlord_name", "landlord_phone", "attendant_name", "use",
-           "hazard"),
-          pii=("landlord_phone",), search_fields=("address", "landlord_name"),
-          filter_fields=("community", "grid", "use", "hazard"), related=("community", "grid")),
-    Entry("people.rentalroom", "rental-rooms", ("rental_property", "number", "capacity", "community", "grid"),
-          ("rental_property", "number", "capacity", "area_m2"), search_fields=("number", "rental_property__address"),
-          filter_fields=("community", "grid", "rental_property"),
-          related=("community", "grid", "rental_property")),
-    Entry("people.tenancy", "tenancies", ("resident", "room", "moved_in", "moved_out", "community", "grid"),
-          ("room", "resident", "moved_in", "moved_out"), search_fields=("resident__name", "room__number"),
-          filter_fields=("community", "grid", "room", "resident"),
-          related=("community", "grid", "resident", "room", "room__rental_property")),
-    Entry("people.enterprise", "enterprises",
-          ("name", "industry", "headcount", "park", "contact_name", "contact_phone", "community"),
-          ("community", "grid", "park", "name", "credit_code", "industry", "headcount", "address", "contact_name",
-           "contact_phone"),
-          pii=("contact_phone",), search_fields=("name", "credit_code", "industry"),
-          filter_fields=("community", "grid", "park", "industry"), related=("community", "park")),
-    Entry("people.propertycompany", "property-companies", ("name", "contact_name", "contact_phone", "community"),
-          ("community", "name", "credit_code", "contact_name", "contact_phone"), pii=("contact_phone",),
-          filter_fields=("community",), related=("community",)),
-    Entry("party.partyorg", "party-orgs", ("name", "level", "parent", "community"),
-          ("community", "parent", "level", "name", "cooperative"), filter_fields=("community", "level", "parent"),
-          related=("community", "parent")),
-    Entry("party.partymember", "party-members",
-          ("name", "kind", "org", "phone", "work_unit", "community", "grid"),
-          ("community", "grid", "org", "kind", "name", "sex", "id_number", "phone", "joined_on", "work_unit"),
-          pii=("id_number", "phone"), search_fields=("name", "work_unit"),
-          filter_fields=("community", "grid", "org", "kind"), related=("community", "grid", "org")),
-)
+    @cached_property
+    def view_classes(self) -> dict[str, type]:
+        return {kind: import_string(path) for kind, path in self.views.items()}
 
+
+def _gather() -> tuple[Entry, ...]:
+    found = []
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.entries")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.entries":
+                raise
+            continue
+        found.extend(module.ENTRIES)
+    return tuple(found)
+
+
+# Gathered once, when first imported (after the apps are loaded): an app's entries.py imports `Entry` from this
+# module, which is defined by then.
+ENTRIES: tuple[Entry, ...] = _gather()
 BY_SLUG = {e.slug: e for e in ENTRIES}
 BY_LABEL = {e.label: e for e in ENTRIES}
 

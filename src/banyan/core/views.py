@@ -40,6 +40,8 @@ from banyan.core.pii import keyed_hash, normalize
 from banyan.core.registry import BY_LABEL, ENTRIES, Entry
 from banyan.core.scoping import can, get_visible_or_404
 from banyan.core.services import record_delete, record_save
+from banyan.events.models import event_action_label
+from banyan.events.selectors import record_history
 from banyan.places.models import Community, District, Grid, Town
 from banyan.places.selectors import PLACE_MODELS, home_places, in_place, place_level, place_resolve, summary
 
@@ -458,7 +460,7 @@ class RecordList(EntryView):
                      for c in cols],
             filtered=any(request.GET.get(n) for n in found.filterset.form.fields),
             crumbs=crumbs(request.user, place_chain(place)) if place is not None else [],
-            can_create=bool(entry.form_fields) and can(request.user, Action.CHANGE, self.model),
+            can_create=entry.allows("create") and can(request.user, Action.CHANGE, self.model),
             can_export=can(request.user, Action.EXPORT, self.model),
         )
         template = "core/list.html#results" if is_htmx(request) else "core/list.html"
@@ -498,7 +500,9 @@ class RecordExport(EntryView):
     def get(self, request, entry, fmt):
         found = listing(request, entry)
         cols = columns(self.model, entry.list_fields)
-        export_audit(by=request.user, model=self.model, rows=found.rows.count(), masked=True)
+        ids = list(found.rows.values_list("pk", flat=True))
+        export_audit(by=request.user, model=self.model, rows=len(ids), masked=True, ids=ids,
+                     data={"query": request.GET.urlencode()[:500]})
         titles = [str(c.label) for c in cols]
         rows = ([export_value(obj, c) for c in cols] for obj in found.rows.iterator(chunk_size=2000))
         name = f"{self.model._meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}.{fmt}"
@@ -536,9 +540,47 @@ class RecordPick(EntryView):
 
 
 class RecordDetail(EntryView):
+    """A record's page: its fields, its place, related records, its latest history. An app's own detail view
+    adds panels (`panels()`: templates with their context) and actions (`actions()`: links or forms)."""
+
+    template_name = "core/detail.html"
+
     def get(self, request, entry, pk):
         obj = get_visible_or_404(self.model, request.user, pk)
-        return render(request, "core/detail.html", detail_context(request, entry, obj))
+        return render(request, self.template_name, self.page_context(obj))
+
+    def page_context(self, obj, **extra) -> dict:
+        context = detail_context(self.request, self.entry, obj, **extra)
+        context["panels"] = self.panels(obj)
+        context["actions"] = self.actions(obj)
+        return context
+
+    def panels(self, obj) -> list[dict]:
+        return []
+
+    def actions(self, obj) -> list[dict]:
+        return []
+
+
+HISTORY_ON_PAGE = 8
+
+
+class RecordHistory(EntryView):
+    """The whole timeline of a record, newest first, a page at a time; scoped like the record."""
+
+    def get(self, request, entry, pk):
+        obj = get_visible_or_404(self.model, request.user, pk)
+        page = Paginator(record_history(obj), PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(request, "core/history.html", self.context(
+            obj=obj, page=page, events=timeline(page.object_list), title=_("%(name)s 的操作记录") % {"name": obj},
+            crumbs=crumbs(request.user, place_chain(obj)),
+            detail_url=reverse("record-detail", args=[entry.slug, obj.pk])))
+
+
+def timeline(events) -> list[dict]:
+    """Events as the timeline shows them: who, when, what, and each changed field before → after."""
+    return [{"at": e.at, "user": str(e.user) if e.user_id else _("系统"), "action": event_action_label(e.action),
+             "action_code": e.action, "changes": e.changes, "note": e.note, "data": e.data} for e in events]
 
 
 def detail_context(request, entry: Entry, obj, revealed: dict | None = None, reveal_error: dict | None = None):
@@ -549,12 +591,17 @@ def detail_context(request, entry: Entry, obj, revealed: dict | None = None, rev
         text, url = cell(obj, column, user)
         fields.append({"name": column.name, "label": column.label, "text": text, "url": url, "pii": column.pii,
                        "clear": revealed.get(column.name), "error": reveal_error.get(column.name)})
-    can_change = bool(entry.form_fields) and can(user, Action.CHANGE, model) and \
+    may_write = can(user, Action.CHANGE, model) and \
         model.objects.visible_to(user, Action.CHANGE).filter(pk=obj.pk).exists()
+    can_change, can_delete = may_write and entry.allows("update"), may_write and entry.allows("delete")
     can_reveal = bool(entry.pii) and can(user, Action.REVEAL, model) and \
         model.objects.visible_to(user, Action.REVEAL).filter(pk=obj.pk).exists()
+    history = list(record_history(obj)[:HISTORY_ON_PAGE + 1])
     context = {"entry": entry, "obj": obj, "title": str(obj), "fields": fields, "can_change": can_change,
-               "can_reveal": can_reveal, "crumbs": crumbs(user, place_chain(obj)),
+               "can_delete": can_delete, "can_reveal": can_reveal,
+               "history": timeline(history[:HISTORY_ON_PAGE]), "history_more": len(history) > HISTORY_ON_PAGE,
+               "history_url": reverse("record-history", args=[entry.slug, obj.pk]),
+               "crumbs": crumbs(user, place_chain(obj)),
                "list_url": reverse("record-list", args=[entry.slug]), "kind_plural": model._meta.verbose_name_plural}
     if model in PLACE_MODELS.values():
         context.update(place_page(user, obj))
@@ -628,7 +675,8 @@ class RecordFormView(EntryView):
     permission = Action.CHANGE
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not self.entry.form_fields:
+        write = "update" if kwargs.get("pk") else "create"
+        if request.user.is_authenticated and not self.entry.allows(write):
             raise PermissionDenied(_("此类记录不能在页面上修改。"))
         return super().dispatch(request, *args, **kwargs)
 
@@ -680,6 +728,11 @@ class RecordFormView(EntryView):
 class RecordDelete(EntryView):
     permission = Action.CHANGE
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.entry.allows("delete"):
+            raise PermissionDenied(_("“%(kind)s”不能在页面上删除。") % {"kind": self.model._meta.verbose_name})
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request, entry, pk):
         obj = get_visible_or_404(self.model, request.user, pk, Action.CHANGE)
         return render(request, "core/confirm_delete.html", self.context(obj=obj, title=_("删除：%(name)s")
@@ -691,6 +744,9 @@ class RecordDelete(EntryView):
             record_delete(instance=obj, by=request.user)
         except (models.ProtectedError, models.RestrictedError):
             messages.error(request, _("仍有其他记录引用“%(name)s”，不能删除。请先处理这些记录。") % {"name": obj})
+            return redirect("record-detail", entry.slug, pk)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
             return redirect("record-detail", entry.slug, pk)
         messages.success(request, _("已删除“%(name)s”。") % {"name": obj})
         return redirect("record-list", entry.slug)

@@ -20,6 +20,7 @@ from banyan.accounts.roles import Action
 from banyan.core.pii import keyed_hash
 from banyan.core.registry import BY_LABEL, ENTRIES, Entry
 from banyan.core.validators import validate_id_number, validate_mobile
+from banyan.events.models import event_action_label
 from banyan.places.models import Grid
 
 _PII_COLUMN = re.compile(r"_(enc|hash|masked)$")
@@ -217,6 +218,31 @@ class RevealRequestSerializer(serializers.Serializer):
 class RevealSerializer(serializers.Serializer):
     field = serializers.CharField()
     value = serializers.CharField(help_text=gettext_lazy("完整号码；每次查看都记入个人信息访问记录。"))
+
+
+class EventChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    before = serializers.CharField(help_text=gettext_lazy("修改前（个人号码为脱敏值）"))
+    after = serializers.CharField(help_text=gettext_lazy("修改后（个人号码为脱敏值）"))
+
+
+class EventSerializer(serializers.Serializer):
+    """One event of a record's timeline. Only the texts of each change are shown, never stored raw values."""
+
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    user = serializers.SerializerMethodField()
+    action = serializers.CharField()
+    action_display = serializers.SerializerMethodField()
+    changes = EventChangeSerializer(many=True)
+    note = serializers.CharField()
+
+    def get_user(self, event) -> str | None:
+        return str(event.user) if event.user_id else None
+
+    def get_action_display(self, event) -> str:
+        return event_action_label(event.action)
 
 
 class TokenSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
@@ -39,6 +40,7 @@ from banyan.accounts.models import RoleAssignment
 from banyan.accounts.roles import Action
 from banyan.accounts.services import pii_reveal_for
 from banyan.core.api.serializers import (
+    EventSerializer,
     MeSerializer,
     RevealRequestSerializer,
     RevealSerializer,
@@ -54,6 +56,7 @@ from banyan.core.pii import keyed_hash, normalize
 from banyan.core.registry import Entry
 from banyan.core.scoping import can
 from banyan.core.services import record_delete, record_save
+from banyan.events.selectors import record_history
 from banyan.places.selectors import place_resolve, summary
 
 # JSON only: the browsable API would render every related record as a <select> option, and its inline script
@@ -159,6 +162,13 @@ class RecordReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         except (ObjectDoesNotExist, ValueError, TypeError):
             raise NotFound(_("未找到该记录，或它不在您的管辖范围内。")) from None
 
+    @extend_schema(responses=EventSerializer(many=True), summary="操作记录（新的在前，分页）")
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        record = self.get_object()
+        page = self.paginate_queryset(record_history(record))
+        return self.get_paginated_response(EventSerializer(page, many=True).data)
+
 
 class RecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, RecordReadViewSet):
     """Adds create, update and delete; every write goes through record_save / record_delete."""
@@ -168,6 +178,13 @@ class RecordViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.Des
 
     def perform_update(self, serializer):
         serializer.instance = self._save(serializer.instance, serializer.validated_data)
+
+    def get_permissions(self):
+        write = {"create": "create", "update": "update", "partial_update": "update", "destroy": "delete"}
+        if self.action in write and not self.entry.allows(write[self.action]):
+            self.permission_denied(self.request, message=_("“%(kind)s”不能通过此接口修改，请使用其专门的操作。")
+                                   % {"kind": self.entry.model._meta.verbose_name})
+        return super().get_permissions()
 
     def perform_destroy(self, instance):
         with service_errors():
@@ -198,6 +215,8 @@ def record_viewset(entry: Entry) -> type[RecordReadViewSet]:
     numbers. Each gets its own class name, so the schema names its components and operations apart."""
     model = entry.model
     bases: tuple[type, ...] = (RecordViewSet,) if entry.form_fields else (RecordReadViewSet,)
+    if entry.viewset:
+        bases = (import_string(entry.viewset),)
     if entry.pii:
         bases = (RevealMixin, *bases)
     attrs = {

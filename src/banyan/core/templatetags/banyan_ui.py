@@ -10,35 +10,26 @@ from banyan.core.scoping import can, user_assignments
 
 register = template.Library()
 
-MENU = (
-    (_("地点"), ("districts", "towns", "communities", "cooperatives", "grids", "industrial-parks", "estates",
-                "buildings", "dwellings")),
-    (_("人口与房屋"), ("households", "residents", "rental-properties", "rental-rooms", "tenancies")),
-    (_("单位"), ("enterprises", "property-companies")),
-    (_("党建"), ("party-orgs", "party-members")),
-)
-
 
 def _groups():
-    """The menu groups, with any entry the menu does not name yet under 其他, so no registry is unreachable."""
-    named = {slug for _label, slugs in MENU for slug in slugs}
-    rest = tuple(e.slug for e in ENTRIES if e.slug not in named)
-    return MENU + (((_("其他"), rest),) if rest else ())
+    """The menu groups in the order their entries are registered; an entry without a group under 其他."""
+    groups: dict[str, list] = {}
+    for entry in ENTRIES:
+        groups.setdefault(entry.menu or "其他", []).append(entry)
+    return [(_(label), entries) for label, entries in groups.items()]
 
 
 @register.simple_tag(takes_context=True)
 def registry_menu(context) -> list[dict]:
     """The registries the user's roles may list, grouped; the current one marked."""
     request = context["request"]
-    by_slug = {e.slug: e for e in ENTRIES}
     groups = []
-    for label, slugs in _groups():
+    for label, entries in _groups():
         items = []
-        for slug in slugs:
-            entry = by_slug.get(slug)
-            if entry is None or not can(request.user, Action.VIEW, entry.model):
+        for entry in entries:
+            if not can(request.user, Action.VIEW, entry.model):
                 continue
-            url = reverse("record-list", args=[slug])
+            url = reverse("record-list", args=[entry.slug])
             items.append({"label": entry.model._meta.verbose_name_plural, "url": url,
                           "active": request.path.startswith(url)})
         if items:

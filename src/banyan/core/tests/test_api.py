@@ -10,7 +10,7 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from banyan.accounts.models import PiiAudit
+from banyan.events.models import Event
 from banyan.accounts.roles import Role
 from banyan.core.api.serializers import SummarySerializer, error_detail
 from banyan.core.pii import pii_reveal
@@ -204,8 +204,8 @@ def test_reveal_needs_the_permission_and_a_reason_and_is_audited(secretary, dong
     assert response.status_code == 200
     assert response.json() == {"field": "id_number", "value": clear}
     assert response["Cache-Control"] == "no-store"
-    audit = PiiAudit.objects.get()
-    assert (audit.user, audit.model, audit.object_id, audit.field, audit.reason) == \
+    audit = Event.objects.filter(action__in=("revealed", "exported")).get()
+    assert (audit.user, audit.model, audit.object_id, audit.data["field"], audit.note) == \
            (secretary, "people.resident", resident.pk, "id_number", "核实身份")
 
     staff = make_user(Role.COMMUNITY_STAFF, donglian)
@@ -217,7 +217,7 @@ def test_reveal_needs_the_permission_and_a_reason_and_is_audited(secretary, dong
     response = api(secretary).post(f"/api/residents/{foreign.pk}/reveal/", {"field": "id_number", "reason": "x"},
                                    format="json")
     assert response.status_code == 404
-    assert clear not in text(refused) and PiiAudit.objects.count() == 1
+    assert clear not in text(refused) and Event.objects.filter(action__in=("revealed", "exported")).count() == 1
 
 
 def test_only_entries_with_personal_numbers_have_reveal(secretary):
