@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from banyan.accounts.models import PiiAudit
+from banyan.events.models import Event
 from banyan.accounts.roles import Role
 from banyan.core.pii import pii_reveal
 from banyan.core.registry import ENTRIES
@@ -242,8 +242,8 @@ def test_export_csv(client, secretary):
     names = sorted(r[0] for r in rows[1:])
     assert names == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
     assert "139****5678" in raw.decode("utf-8-sig") and "13912345678" not in raw.decode("utf-8-sig")
-    audit = PiiAudit.objects.get(action=PiiAudit.Action.EXPORT)
-    assert (audit.user, audit.model, audit.rows, audit.masked) == (secretary, "people.resident", 2, True)
+    audit = Event.objects.get(action="exported")
+    assert (audit.user, audit.model, audit.data["rows"], audit.data["masked"]) == (secretary, "people.resident", 2, True)
 
 
 def test_export_xlsx(client, secretary):
@@ -259,7 +259,7 @@ def test_export_xlsx(client, secretary):
     assert rows[0][:4] == ("姓名", "性别", "出生日期", "身份证号")
     assert [r[0] for r in rows[1:]] == ["'-1+2"]
     assert "139****5678" in rows[1] and "13912345678" not in str(rows)
-    assert PiiAudit.objects.get(action=PiiAudit.Action.EXPORT).rows == 1
+    assert Event.objects.get(action="exported").data["rows"] == 1
 
 
 def test_export_keeps_the_lists_filters_and_needs_the_permission(client, secretary):
@@ -269,7 +269,7 @@ def test_export_keeps_the_lists_filters_and_needs_the_permission(client, secreta
     assert "流动甲" in body and "户籍乙" not in body
     client.force_login(make_user(Role.GRID_WORKER, GridFactory()))
     assert client.get("/residents/export.csv").status_code == 403
-    assert PiiAudit.objects.filter(action=PiiAudit.Action.EXPORT).count() == 1
+    assert Event.objects.filter(action="exported").count() == 1
 
 
 def test_reveal_flow(client, secretary):
@@ -280,13 +280,13 @@ def test_reveal_flow(client, secretary):
     assert "查看完整号码" in detail and number not in detail
     refused = client.post(url, {"field": "id_number", "reason": " "})
     assert refused.status_code == 200 and "须填写事由" in text(refused) and number not in text(refused)
-    assert not PiiAudit.objects.exists()
+    assert not Event.objects.filter(action__in=("revealed", "exported")).exists()
     shown = client.post(url, {"field": "id_number", "reason": "上门核对身份"}, headers={"HX-Request": "true"})
     assert number in text(shown) and "<html" not in text(shown)
     assert "no-store" in shown["Cache-Control"]
-    audit = PiiAudit.objects.get()
-    assert (audit.user, audit.object_id, audit.field) == (secretary, resident.pk, "id_number")
-    assert audit.reason == "上门核对身份"
+    audit = Event.objects.filter(action__in=("revealed", "exported")).get()
+    assert (audit.user, audit.object_id, audit.data["field"]) == (secretary, resident.pk, "id_number")
+    assert audit.note == "上门核对身份"
     full = client.post(url, {"field": "phone", "reason": "回访"})  # without htmx: the whole page, this once
     assert pii_reveal(resident, "phone") in text(full) and number not in text(full)
     assert number not in text(client.get(f"/residents/{resident.pk}/"))
@@ -301,7 +301,7 @@ def test_reveal_needs_the_permission_and_a_row_in_scope(client):
     assert client.post(f"/residents/{resident.pk}/reveal/", {"field": "phone", "reason": "x"}).status_code == 404
     client.force_login(make_user(Role.COMMUNITY_SECRETARY, community("东联")))
     assert client.post(f"/residents/{foreign.pk}/reveal/", {"field": "phone", "reason": "x"}).status_code == 404
-    assert not PiiAudit.objects.exists()
+    assert not Event.objects.filter(action__in=("revealed", "exported")).exists()
 
 
 # Forms
