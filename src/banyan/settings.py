@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "banyan.core",
     "banyan.accounts",
+    "banyan.events",
     "banyan.places",
     "banyan.people",
     "banyan.party",
