@@ -5,7 +5,7 @@ from openpyxl import Workbook, load_workbook
 
 from banyan.accounts.roles import Role
 from banyan.core.pii import pii_lookup, pii_reveal
-from banyan.core.testing import GridFactory, HouseholdFactory, ResidentFactory, community, make_user, valid_id_number
+from banyan.core.testing import GridFactory, ResidentFactory, community, make_user, valid_id_number
 from banyan.ledgers.importing import ledger_import
 from banyan.ledgers.reading import FileRefused, csv_text
 from banyan.people.models import Household, Resident
@@ -190,4 +190,3 @@ def test_households_then_residents_linked_by_number(tmp_path, secretary):
     result = ledger_import(kind="residents", path=path, file_name="a.csv", by=secretary)
     assert (result.created, result.refused) == (1, 1)
     assert Resident.objects.get().household == Household.objects.get(number="H1")
-    assert HouseholdFactory  # factories stay importable for the other kinds' tests
