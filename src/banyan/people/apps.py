@@ -5,3 +5,9 @@ class PeopleConfig(AppConfig):
     name = "banyan.people"
     label = "people"
     verbose_name = "人口与单位"
+
+    def ready(self):
+        from banyan.core.dashboard import dashboard_part
+        from banyan.people.dashboard import PART
+
+        dashboard_part(PART)

@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 
 from banyan.accounts.models import RoleAssignment, User
 from banyan.accounts.roles import Action
+from banyan.core.dashboard import summary_keys
 from banyan.core.pii import keyed_hash
 from banyan.core.registry import BY_LABEL, ENTRIES, Entry
 from banyan.core.validators import validate_id_number, validate_mobile
@@ -274,28 +275,13 @@ class PlaceSerializer(serializers.Serializer):
     level = serializers.CharField()
 
 
-class SummarySerializer(serializers.Serializer):
-    """The figures of `places.selectors.summary`, for the schema (the view returns the selector's dict)."""
+def summary_serializer() -> type[serializers.Serializer]:
+    """The figures of `places.selectors.summary` for the schema: what each app registered on the dashboard."""
+    counts, rates = summary_keys()
+    attrs = {"__doc__": "概况数字", "place": PlaceSerializer(allow_null=True),
+             **{key: serializers.IntegerField() for key in counts},
+             **{key: serializers.FloatField(allow_null=True) for key in rates}}
+    return type("SummarySerializer", (serializers.Serializer,), attrs)
 
-    place = PlaceSerializer(allow_null=True)
-    residents = serializers.IntegerField()
-    residents_registered = serializers.IntegerField()
-    residents_permanent = serializers.IntegerField()
-    residents_migrant = serializers.IntegerField()
-    households = serializers.IntegerField()
-    rental_properties = serializers.IntegerField()
-    rental_rooms = serializers.IntegerField()
-    rental_rooms_occupied = serializers.IntegerField()
-    rental_occupancy_rate = serializers.FloatField(allow_null=True)
-    industrial_parks = serializers.IntegerField()
-    enterprises = serializers.IntegerField()
-    enterprise_headcount = serializers.IntegerField()
-    party_members = serializers.IntegerField()
-    local_members = serializers.IntegerField()
-    mobile_members = serializers.IntegerField()
-    in_service_members = serializers.IntegerField()
-    party_orgs = serializers.IntegerField()
-    party_branches = serializers.IntegerField()
-    party_groups = serializers.IntegerField()
-    communities = serializers.IntegerField()
-    grids = serializers.IntegerField()
+
+SummarySerializer = summary_serializer()

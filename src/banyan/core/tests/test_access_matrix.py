@@ -40,7 +40,6 @@ from django.db import models, transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from banyan.events.models import Event
 from banyan.accounts.roles import RULES, Action, Level, Role, allows
 from banyan.core.registry import BY_SLUG, ENTRIES, Entry
 from banyan.core.scoping import ScopedQuerySet
@@ -66,6 +65,7 @@ from banyan.core.testing import (
     town,
 )
 from banyan.core.validators import id_check_digit
+from banyan.events.models import Event
 from banyan.ledgers.models import ImportJob
 from banyan.people.models import Residency
 from banyan.places.models import Community, District, Town

@@ -10,7 +10,6 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from banyan.events.models import Event
 from banyan.accounts.roles import Role
 from banyan.core.api.serializers import SummarySerializer, error_detail
 from banyan.core.pii import pii_reveal
@@ -39,6 +38,7 @@ from banyan.core.testing import (
     valid_id_number,
     valid_phone,
 )
+from banyan.events.models import Event
 from banyan.party.models import PartyOrg
 from banyan.people.models import Residency, Resident
 from banyan.places.models import Community, District, Dwelling, Grid, Town

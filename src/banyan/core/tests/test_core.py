@@ -3,7 +3,6 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from banyan.events.models import Event
 from banyan.accounts.roles import Action, Role
 from banyan.accounts.services import pii_reveal_for
 from banyan.core import pii
@@ -11,6 +10,7 @@ from banyan.core.scoping import get_visible_or_404
 from banyan.core.services import record_save
 from banyan.core.testing import GridFactory, ResidentFactory, community, make_user, nanhai, town, valid_id_number
 from banyan.core.validators import validate_id_number, validate_mobile
+from banyan.events.models import Event
 from banyan.people.models import Residency, Resident
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,8 @@ def test_reveal_needs_permission_and_reason_and_is_audited():
         pii_reveal_for(obj=resident, field="id_number", by=staff, reason="核对")
     assert pii_reveal_for(obj=resident, field="id_number", by=secretary, reason="核对身份") == number
     audit = Event.objects.filter(action__in=("revealed", "exported")).get()
-    assert (audit.user, audit.object_id, audit.data["field"], audit.note) == (secretary, resident.pk, "id_number", "核对身份")
+    assert (audit.user, audit.object_id, audit.data["field"], audit.note) == \
+        (secretary, resident.pk, "id_number", "核对身份")
 
 
 def test_bulk_created_rows_keep_their_whole_hash():
