@@ -26,9 +26,17 @@ def cmd_migrate(args) -> None:
 def cmd_demo(args) -> None:
     _django()
     _call("migrate", "--no-input", "-v", "0")
-    from banyan.demo.build import demo_load
+    from django.utils.translation import gettext as _
 
-    demo_load(seed=args.seed, reset=not args.keep)
+    from banyan.demo.build import OtherData, demo_load
+
+    try:
+        demo_load(seed=args.seed, reset=not args.keep, scale=args.scale, allow_other_data=args.allow_other_data)
+    except OtherData as refusal:
+        print(refusal, file=sys.stderr)
+        print(_("如确要在这些数据旁加载演示数据（它们保留不动，只替换演示数据自己的记录），请运行："
+                "banyan demo --allow-other-data"), file=sys.stderr)
+        sys.exit(1)
 
 
 def cmd_serve(args) -> None:
@@ -70,9 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="banyan", description="榕树头基层治理平台 Banyan")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("demo", help="migrate and load the deterministic demo (replaces earlier demo data)")
+    p = sub.add_parser("demo", help="migrate and load the deterministic demo (replaces an earlier demo's own rows; "
+                                    "refuses a database holding other data)")
     p.add_argument("--seed", type=int, default=20200209, help="random seed (default: %(default)s)")
     p.add_argument("--keep", action="store_true", help="do not delete an existing demo first")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="share of the seeds' people to load, for a quick trial (default: %(default)s)")
+    p.add_argument("--allow-other-data", action="store_true",
+                   help="load even though the database holds data the demo did not create (that data is kept)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="serve the web application")

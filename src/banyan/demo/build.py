@@ -2,8 +2,10 @@
 
 `demo_load(seed=…)` gives the same names, numbers and counts for the same seed and scale on every run and
 every machine: all randomness comes from streams seeded by (seed, community, topic), every date is fixed
-(figures.AS_OF is the demo's "today"). It runs in stages, one transaction and one progress bar each:
-reset → places → rentals → enterprises → residents → party → accounts. See figures.py for what `scale` shrinks.
+(figures.AS_OF is the demo's "today"). It runs in stages, one progress bar each, all in one transaction (a load
+that fails leaves the database as it was): reset → places → rentals → enterprises → residents → party →
+accounts. See figures.py for what `scale` shrinks, and reset.py for which rows are the demo's and why a
+database holding other data is refused.
 """
 
 import sys
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from banyan.demo.accounts import DEMO_ACCOUNTS, DemoAccount, accounts_create, accounts_table
@@ -22,14 +25,16 @@ from banyan.demo.identities import IdNumbers
 from banyan.demo.party import party_build
 from banyan.demo.places import places_build
 from banyan.demo.rentals import rentals_build
-from banyan.demo.reset import demo_present, demo_reset
+from banyan.demo.reset import OtherData, demo_mark, demo_present, demo_reset, keys_max, other_data, tables_hold
 from banyan.demo.residents import residents_build
 from banyan.demo.site import Site, stream
+from banyan.events.models import Event
+from banyan.events.services import event_record
 from banyan.party.models import PartyMember, PartyOrg
 from banyan.people.models import Enterprise, Household, RentalProperty, RentalRoom, Residency, Resident, Tenancy
 from banyan.places.models import Building, Community, Dwelling, Estate, Grid, IndustrialPark
 
-__all__ = ["DEMO_ACCOUNTS", "DemoAccount", "demo_load", "demo_reset"]
+__all__ = ["DEMO_ACCOUNTS", "DemoAccount", "OtherData", "demo_load", "demo_reset"]
 
 COUNTED = (Grid, Estate, Building, Dwelling, IndustrialPark, Enterprise, RentalProperty, RentalRoom, Tenancy,
            Household, Resident, PartyOrg, PartyMember)
@@ -37,9 +42,8 @@ COUNTED = (Grid, Estate, Building, Dwelling, IndustrialPark, Enterprise, RentalP
 
 @contextmanager
 def stage(name: str, total: int, unit: str) -> Iterator[tqdm]:
-    """One stage of the load: all or nothing, with its progress bar on stderr."""
-    with transaction.atomic(), tqdm(total=total, desc=f"demo {name}", unit=unit, file=sys.stderr,
-                                    mininterval=0.5) as bar:
+    """One stage of the load, with its progress bar on stderr."""
+    with tqdm(total=total, desc=f"demo {name}", unit=unit, file=sys.stderr, mininterval=0.5) as bar:
         yield bar
 
 
@@ -65,10 +69,10 @@ def demo_build(sites: list[Site], scale: float) -> None:
         for site in sites:
             places_build(site)
             bar.update()
-    with stage("rentals", sum(site.plan.rental_rooms for site in sites), "间") as bar:
+    with stage("rentals", sum(site.plan.rooms for site in sites), "间") as bar:
         for site in sites:
             bar.update(rentals_build(site))
-    with stage("enterprises", sum(p.enterprises for site in sites for p in site.plan.parks), "家") as bar:
+    with stage("enterprises", sum(site.plan.enterprises for site in sites), "家") as bar:
         for site in sites:
             bar.update(enterprises_build(site))
     people = sum(people_count(n, scale) for s in sites for n in (s.plan.registered, s.plan.permanent, s.plan.migrant))
@@ -101,20 +105,36 @@ def demo_summary(seed: int, scale: float, seconds: float) -> dict:
     }
 
 
-def demo_load(*, seed: int = 20200209, reset: bool = True, scale: float = 1.0, out=sys.stdout) -> dict:
-    """Load the demo (replacing an earlier one when `reset`); print its accounts and counts; return the counts.
+def demo_load(*, seed: int = 20200209, reset: bool = True, scale: float = 1.0, allow_other_data: bool = False,
+              out=None) -> dict:
+    """Load the demo (replacing an earlier demo's rows when `reset`); print its accounts and counts; return them.
 
-    Without `reset`, an existing demo is left as it is.
+    Raises OtherData, having changed nothing, while the database holds data the demo did not create, unless
+    `allow_other_data`: the demo is then loaded beside that data, which stays. Without `reset`, an existing demo
+    is left as it is.
     """
+    out = out or sys.stdout  # looked up now: whoever captures the terminal may have replaced it
     started = time.perf_counter()
-    if reset:
-        with stage("reset", 1, "次") as bar:
-            demo_reset()
-            bar.update()
-    if not reset and demo_present():
-        print("demo: already loaded, left as it is (load without --keep to replace it)", file=out)
-    else:
-        demo_build(sites_plan(seed, scale), scale)
+    with transaction.atomic():
+        tables_hold()
+        if not reset and demo_present():
+            print("demo: already loaded, left as it is (load without --keep to replace it)", file=out)
+        else:
+            if (found := other_data()) and not allow_other_data:
+                raise OtherData(found)
+            deleted = 0
+            if reset:
+                with stage("reset", 1, "次") as bar:
+                    deleted = demo_reset()
+                    bar.update()
+            before = keys_max()
+            demo_build(sites_plan(seed, scale), scale)
+            load = demo_mark(seed=seed, scale=scale, before=before)
+            # The log says what the demo replaced: its rows are written in bulk, not one event each.
+            event_record(by=None, action=Event.Action.IMPORTED, obj=load,
+                         note=_("加载演示数据（种子 %(seed)s，人口比例 %(scale)s），删除上一次演示数据 %(deleted)s 行")
+                         % {"seed": seed, "scale": scale, "deleted": deleted},
+                         data={"seed": seed, "scale": scale, "deleted": deleted, "keys": load.keys})
     summary = demo_summary(seed, scale, time.perf_counter() - started)
     for plan in COMMUNITIES:
         figures = "  ".join(f"{Residency(r).label}={n:,}" for r, n in summary["communities"][plan.name].items())

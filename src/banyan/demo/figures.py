@@ -1,15 +1,16 @@
 """The demo's script: the four communities of the seed reports, with every figure they give.
 
 The reports' figures are in ../shared/reference/seed-facts.md; what they leave open (estate and cooperative
-names beyond the named ones, the areas of three communities, rental figures of 凤鸣, headcounts of single firms)
-is invented here to be plausible for the place.
+names beyond the named ones, the areas of three communities, rental figures of 凤鸣, 罗湖 and 灯湖, the firms of
+罗湖 and 灯湖, headcounts of single firms) is invented here to be plausible for the place, and said so beside it.
 
 Two kinds of figure, and `scale` treats them differently:
 - people counts (residents by residency, hence households, dwellings, buildings, grids, party members drawn from
   residents) shrink with `scale`;
-- structure (cooperatives, estates, the 11 parks, enterprises and their headcounts, 191 rental properties with
-  2,379 rooms, the party organisations with 罗湖's 119 groups, 灯湖's 690 in-service members) is loaded whole at
-  every scale: none of it is a count of residents, and a small demo should still show the seeds' numbers.
+- structure (cooperatives, estates, parks, office towers, enterprises and their headcounts, rental properties
+  and rooms such as 东联's 191 with 2,379, the party organisations with 罗湖's 119 groups, 灯湖's 690 in-service
+  members) is loaded whole at every scale: none of it is a count of residents, and a small demo should still
+  show the seeds' numbers.
 """
 
 import datetime as dt
@@ -28,6 +29,7 @@ class EstatePlan:
     company: str  # its property company (物业)
     floors: int = 18
     per_floor: int = 4
+    rentals: int = 0  # flats let room by room (出租屋), registered with their rooms; no household lives in them
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,17 @@ class ParkPlan:
     industries: tuple[tuple[str, float], ...]  # (industry, share of the park's firms)
     headcount: int = 0  # the park's whole workforce where the seeds give it; otherwise drawn firm by firm
     flagship: tuple[str, str, int] | None = None  # (name, industry, headcount) of a firm the seeds tell of
+
+
+@dataclass(frozen=True)
+class OfficePlan:
+    """A business district's office towers: a grid of its own, each tower a micro-grid, firms on its floors."""
+
+    name: str
+    towers: tuple[tuple[str, int], ...]  # (name, floors); firms are shared among the towers by floors
+    enterprises: int
+    industries: tuple[tuple[str, float], ...]
+    median_headcount: int  # offices are larger than workshops: a long tail around this
 
 
 @dataclass(frozen=True)
@@ -75,7 +88,9 @@ class CommunityPlan:
     cooperatives: tuple[CooperativePlan, ...] = ()
     village_share: float = 0.0  # share of registered households living in the cooperatives' village houses
     parks: tuple[ParkPlan, ...] = ()
+    offices: tuple[OfficePlan, ...] = ()
     rental_rooms: int = 0  # rooms across all rental properties of the cooperatives
+    flat_rooms: int = 0  # rooms across the estates' let flats (EstatePlan.rentals)
     rental_share: float = 0.0  # share of migrants living in rental rooms
     dorm_share: float = 0.0  # share of migrants in enterprise dormitories (collective households)
 
@@ -84,9 +99,23 @@ class CommunityPlan:
         """Where households live: the estates, then the cooperatives' villages."""
         return self.estates + self.cooperatives
 
+    @property
+    def rooms(self) -> int:
+        return self.rental_rooms + self.flat_rooms
+
+    @property
+    def enterprises(self) -> int:
+        return sum(p.enterprises for p in self.parks) + sum(o.enterprises for o in self.offices)
+
 
 HARDWARE = (("五金", 0.78), ("塑料制品", 0.07), ("电器配件", 0.05), ("家具", 0.04), ("包装印刷", 0.03),
             ("物流仓储", 0.03))
+# The workshops of 狮山镇, a manufacturing town: hardware, car parts and appliance parts first.
+SHISHAN = (("五金", 0.30), ("汽车配件", 0.20), ("电器配件", 0.18), ("家具", 0.12), ("服装", 0.10),
+           ("物流仓储", 0.10))
+# The firms of an office district: finance first (the 千灯湖 financial district), then technology and services.
+OFFICES = (("金融服务", 0.30), ("信息技术", 0.22), ("商务服务", 0.22), ("文化传媒", 0.10), ("房地产服务", 0.08),
+           ("教育培训", 0.08))
 
 DONGLIAN = CommunityPlan(
     name="东联",
@@ -149,18 +178,41 @@ LUOHU = CommunityPlan(
     registered=18000,
     permanent=52000,
     migrant=10500,
+    # The seeds give 罗湖 no rental or enterprise figures; what follows is chosen for 10,500 migrants in a town of
+    # factories, beside 东联 (9,060 migrants, all in 2,379 rooms) and 凤鸣 (5,500, 560 rooms and dormitories):
+    # - 60% of migrants (6,300) in registered rental rooms: 170 village houses let room by room (1,700 rooms) in
+    #   the old villages of three cooperatives (经济社 live on after a village becomes an urban community), and
+    #   200 flats of the older estates let room by room (560 rooms); about 2.8 tenants to a room;
+    # - 10% (1,050) in the dormitories of the largest workshops, the other 30% sharing rented flats;
+    # - 170 workshops in two small village-level industrial zones: most of 罗湖's migrants work in 狮山's large
+    #   industrial areas outside the community, so far fewer firms per migrant than 东联 (1,320 for 9,060).
     estates=(
-        EstatePlan("罗村花园A区", 0.11, "罗湖物业管理有限公司", floors=9),
-        EstatePlan("罗村花园B区", 0.11, "罗湖物业管理有限公司", floors=9),
-        EstatePlan("罗湖花园", 0.14, "罗湖物业管理有限公司", floors=11),
+        EstatePlan("罗村花园A区", 0.11, "罗湖物业管理有限公司", floors=9, rentals=60),
+        EstatePlan("罗村花园B区", 0.11, "罗湖物业管理有限公司", floors=9, rentals=60),
+        EstatePlan("罗湖花园", 0.14, "罗湖物业管理有限公司", floors=11, rentals=50),
         EstatePlan("龙光·君悦龙庭", 0.14, "君悦物业服务有限公司", floors=32),
         # Small on purpose: one grid of a few hundred residents, the pilot estate of building captains.
         EstatePlan("长信银湾", 0.011, "银湾物业服务有限公司", floors=26),
-        EstatePlan("罗湖新苑", 0.10, "狮山物业服务有限公司"),
+        EstatePlan("罗湖新苑", 0.10, "狮山物业服务有限公司", rentals=30),
         EstatePlan("狮城雅苑", 0.10, "狮山物业服务有限公司", floors=24),
         EstatePlan("湖畔华庭", 0.09, "君悦物业服务有限公司", floors=28),
         EstatePlan("金岸花园", 0.10, "狮山物业服务有限公司", floors=16),
         EstatePlan("翠林山庄", 0.089, "银湾物业服务有限公司", floors=11),
+    ),
+    # Weights on the estates' scale, as the party groups are shared by both: the villages hold 12% of households.
+    cooperatives=(
+        CooperativePlan("湖东经济社", 0.05, rentals=70),
+        CooperativePlan("湖西经济社", 0.04, rentals=60),
+        CooperativePlan("岗头经济社", 0.03, rentals=40),
+    ),
+    village_share=0.12,
+    rental_rooms=1700,
+    flat_rooms=560,
+    rental_share=0.6,
+    dorm_share=0.1,
+    parks=(
+        ParkPlan("罗湖工业区", 260, 110, SHISHAN),
+        ParkPlan("湖东工业区", 150, 60, SHISHAN),
     ),
     party=PartyPlan(
         committee="罗湖社区党委",
@@ -184,14 +236,25 @@ DENGHU = CommunityPlan(
     registered=12100,
     permanent=38600,
     migrant=300,
+    # The seeds give 灯湖 no rental or enterprise figures. Chosen: its few migrants (300) mostly rent rooms near the
+    # offices: 70 flats of the older estates and the apartment tower let room by room (180 rooms) house 60% of
+    # them; the business district's 280 firms (finance, technology, services) fill five office towers, larger than
+    # workshops (a median of 30 staff): 10,000-odd office workers, who mostly live elsewhere.
     estates=(
         EstatePlan("中海万锦豪园", 0.22, "中海物业", floors=32),
         EstatePlan("灯湖豪庭", 0.16, "灯湖物业服务有限公司", floors=30),
         EstatePlan("千灯湖雅苑", 0.15, "桂城物业管理有限公司", floors=26),
         EstatePlan("桂澜华府", 0.14, "灯湖物业服务有限公司", floors=33),
-        EstatePlan("海八花园", 0.12, "桂城物业管理有限公司"),
-        EstatePlan("天佑花园", 0.11, "桂城物业管理有限公司", floors=12),
-        EstatePlan("南海广场公寓", 0.10, "灯湖物业服务有限公司", floors=28, per_floor=8),
+        EstatePlan("海八花园", 0.12, "桂城物业管理有限公司", rentals=20),
+        EstatePlan("天佑花园", 0.11, "桂城物业管理有限公司", floors=12, rentals=20),
+        EstatePlan("南海广场公寓", 0.10, "灯湖物业服务有限公司", floors=28, per_floor=8, rentals=30),
+    ),
+    flat_rooms=180,
+    rental_share=0.6,
+    offices=(
+        OfficePlan("灯湖商务区", (("灯湖金融中心", 42), ("千灯湖国际大厦", 36), ("桂澜商务中心", 30),
+                                  ("灯湖科创大厦", 26), ("南海广场写字楼", 22)),
+                   enterprises=280, industries=OFFICES, median_headcount=30),
     ),
     party=PartyPlan(
         committee="灯湖社区党委",

@@ -100,14 +100,27 @@ def credit_code(rng: random.Random) -> str:
     return body + _USCC[check]
 
 
-def firm_name(rng: random.Random, industry: str, taken: set[str]) -> str:
-    """A company name not yet taken in the community, e.g. 佛山市南海区鑫源五金制品有限公司."""
-    products = {"五金": ("五金制品", "金属制品", "五金机械", "铝制品", "不锈钢制品", "五金配件"),
-                "鞋业": ("鞋业", "鞋材"), "纺织服装": ("服装", "纺织"), "家具": ("家具", "木业")}
+PRODUCTS = {"五金": ("五金制品", "金属制品", "五金机械", "铝制品", "不锈钢制品", "五金配件"),
+            "鞋业": ("鞋业", "鞋材"), "纺织服装": ("服装", "纺织"), "家具": ("家具", "木业"),
+            "汽车配件": ("汽车配件", "汽车零部件", "精密机械"),
+            "金融服务": ("投资管理", "资产管理", "融资租赁", "金融信息服务", "股权投资"),
+            "信息技术": ("信息科技", "网络科技", "软件科技", "数据科技", "智能科技"),
+            "商务服务": ("企业管理咨询", "人力资源服务", "商务咨询", "财税咨询", "知识产权代理"),
+            "文化传媒": ("文化传播", "广告", "传媒"), "房地产服务": ("房地产代理", "房地产经纪", "置业顾问"),
+            "教育培训": ("教育科技", "教育咨询", "职业培训")}
+OFFICE_PREFIXES = ("广东", "佛山市", "佛山市南海区")
+
+
+def firm_name(rng: random.Random, industry: str, taken: set[str], *, office: bool = False) -> str:
+    """A company name not yet taken in the community, e.g. 佛山市南海区鑫源五金制品有限公司 (an office firm is
+    never a 厂, and often registered in the province or the city)."""
     while True:
         brand = rng.choice(BRANDS[::2]) + rng.choice(BRANDS[1::2])
-        product = rng.choice(products.get(industry, (industry,)))
-        name = f"佛山市南海区{brand}{product}有限公司" if rng.random() < 0.7 else f"南海{brand}{product}厂"
+        product = rng.choice(PRODUCTS.get(industry, (industry,)))
+        if office:
+            name = f"{rng.choice(OFFICE_PREFIXES)}{brand}{product}有限公司"
+        else:
+            name = f"佛山市南海区{brand}{product}有限公司" if rng.random() < 0.7 else f"南海{brand}{product}厂"
         if name not in taken:
             taken.add(name)
             return name

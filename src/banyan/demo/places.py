@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from banyan.demo.census import Unit, apportion
-from banyan.demo.figures import HOUSEHOLDS_PER_GRID, VACANCY, CooperativePlan, EstatePlan, ParkPlan
+from banyan.demo.figures import HOUSEHOLDS_PER_GRID, VACANCY, CooperativePlan, EstatePlan, OfficePlan, ParkPlan
 from banyan.demo.identities import phone_number
 from banyan.demo.site import Box, Home, Site
 from banyan.people.models import PropertyCompany
@@ -65,11 +65,14 @@ def places_build(site: Site) -> int:
                   code=community.code, boundary=box.polygon())
     Grid.objects.bulk_create([level1])
     layouts = [(section, layout_of(section, site.census.units[section.name], rng)) for section in plan.sections]
-    plot = Plot(site, box, sum(len(layout) for _, layout in layouts) + len(plan.parks), rng, level1)
+    cells = sum(len(layout) for _, layout in layouts) + len(plan.parks) + len(plan.offices)
+    plot = Plot(site, box, cells, rng, level1)
     for section, layout in layouts:
         section_build(plot, section, layout)
     for park in plan.parks:
         park_build(plot, park)
+    for office in plan.offices:
+        office_build(plot, office)
     plot.write()
     return len(plot.buildings)
 
@@ -107,6 +110,10 @@ def section_build(plot: Plot, section: EstatePlan | CooperativePlan, layout: lis
                     plot.dwellings.append(dwelling)
                     homes.append(Home(dwelling, building.address + (f"{dwelling.number}房" if estate else "")))
     rng.shuffle(homes)  # vacant dwellings anywhere in the section, not all in its last building
+    if estate and section.rentals:
+        # The let flats are put aside for the rentals stage: no household moves into them.
+        site.rental_flats += homes[-section.rentals:]
+        del homes[-section.rentals:]
 
 
 def park_build(plot: Plot, plan: ParkPlan) -> None:
@@ -117,6 +124,23 @@ def park_build(plot: Plot, plan: ParkPlan) -> None:
                           description=f"{community.name}社区村级工业园，面积约{plan.area_mu}亩。")
     plot.parks.append(park)
     plot.site.parks[park.name] = park
+
+
+def office_build(plot: Plot, plan: OfficePlan) -> None:
+    """A business district: a level-2 grid, each office tower a micro-grid of it (its firms' grid)."""
+    site = plot.site
+    grid, cell = plot.grid_new(f"{plan.name}网格")
+    towers = site.towers[plan.name] = []
+    for j, (name, floors) in enumerate(plan.towers):
+        micro_cell = cell.cell(j, len(plan.towers))
+        micro = Grid(community=site.community, parent=grid, level=Grid.Level.MICRO, name=name,
+                     code=f"{grid.code}-{j + 1:02d}", boundary=micro_cell.polygon())
+        plot.micro_grids.append(micro)
+        tower = Building(community=site.community, grid=micro, name=name,
+                         address=f"{site.plan.town}{site.community.name}社区{name}", use="03", floors=floors,
+                         **coordinates(micro_cell.point(plot.rng)))
+        plot.buildings.append(tower)
+        towers.append(tower)
 
 
 def property_companies_create(site: Site) -> dict[str, PropertyCompany]:
@@ -155,6 +179,7 @@ def layout_of(section: EstatePlan | CooperativePlan, units: list[Unit], rng) -> 
     grids_wanted = max(1, round(len(units) / HOUSEHOLDS_PER_GRID))
     homes = homes_needed(units)
     if isinstance(section, EstatePlan):
+        homes += section.rentals
         capacity = section.floors * section.per_floor
         sizes = apportion(homes, [1] * math.ceil(homes / capacity))
         return [[[size] for size in run] for run in chunks(sizes, min(grids_wanted, len(sizes)))]

@@ -1,21 +1,51 @@
-"""Deleting an earlier demo: everything below the division tree, fast, with plain DELETE statements.
+"""Which rows are the demo's, deleting them, and what else the database holds.
 
-The demo owns every row of `places` below the communities, and every row of `people` and `party`. Rows of any
-other app that point at demo rows (a role held at a grid, and whatever later apps hang on residents or grids)
-go with them, found by following foreign keys, so a new app needs no change here. The demo users are kept (an
-audit log row may point at them) and refreshed by the accounts stage; their roles and API tokens are deleted.
+The demo's rows are the rows it created, and whatever has since been attached to them:
+- each load records, in a `DemoLoad` row, the range of primary keys it took in every table of the apps it writes
+  (OWNING_APPS: places below the division tree, people, party). Keys only grow, on SQLite (AUTOINCREMENT) and
+  PostgreSQL (sequences) alike, and the load holds those tables while it writes them, so a row added before or
+  after it (by a person, by an import) falls outside;
+- a row of any table that points at a demo row (a tenant registered in a demo room, a grid drawn under a demo
+  grid, a role held at one) is the demo's too: it was made inside the demo and cannot outlive what it points at.
+  These are found by following foreign keys, so a new app needs no change here (a new demo stage that writes
+  rows of its own to another app adds that app to OWNING_APPS).
+Everything else is other data: rows of those apps outside the demo, and users other than the demo accounts and
+superusers. `banyan demo` refuses to run while there is any, unless told (`--allow-other-data`); it then loads the
+demo beside that data and deletes only the demo's rows. A fresh database (the division tree only) holds none.
+
+Never deleted: the event log (the `events` app: it has no foreign keys to records, and is excluded by name so
+that none added later could reach it), users (the demo accounts are refreshed by the accounts stage; the log may
+name them; their roles and API tokens go), and the division tree. A database loaded by a version before loads were
+recorded is recognised by its demo accounts (migration 0001), and its rows below the division tree taken as that
+demo's, as that version deleted all of them on every load.
 """
+
+from collections import defaultdict
 
 from django.apps import apps
 from django.db import connection, models, transaction
+from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from banyan.accounts.models import RoleAssignment
+from banyan.accounts.models import RoleAssignment, User
 from banyan.demo.accounts import DEMO_ACCOUNTS
-from banyan.places.models import Grid
+from banyan.demo.models import DemoLoad
 
 OWNING_APPS = ("places", "people", "party")
 DIVISIONS = {"places.district", "places.town", "places.community"}
+NEVER_APPS = {"events", "demo"}  # the log, and the demo's own record (replaced by reset itself)
+KEPT = DIVISIONS | {User._meta.label_lower}
+INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField"}
+
+
+class OtherData(Exception):
+    """The database holds data the demo did not create: the demo was not loaded, nothing was changed."""
+
+    def __init__(self, found: dict[str, int]):
+        self.found = found
+        listed = "、".join(f"{what} {count:,}" for what, count in found.items())
+        super().__init__(_("数据库中有不是演示数据创建的数据（%(found)s）：演示数据没有加载，数据库没有任何改动。")
+                         % {"found": listed})
 
 
 def owned_models() -> list[type[models.Model]]:
@@ -24,39 +54,95 @@ def owned_models() -> list[type[models.Model]]:
             if model._meta.label_lower not in DIVISIONS]
 
 
-def ties(model: type[models.Model], doomed: dict) -> list[models.ForeignKey]:
-    """The foreign keys of `model` to other models whose rows (some or all) are deleted."""
-    return [f for f in model._meta.concrete_fields
-            if f.is_relation and f.related_model in doomed and f.related_model is not model]
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
 
 
-def doomed_rows() -> dict[type[models.Model], str]:
-    """Every model with demo rows, and the SQL condition picking them ("" for the whole table)."""
-    owned = owned_models()
-    doomed = dict.fromkeys(owned, "")
-    others = [model for model in apps.get_models(include_auto_created=True) if model not in doomed]
-    for _ in others:  # until nothing changes; each pass can only reach one step further along the keys
-        changed = False
-        for model in others:
-            if keys := ties(model, doomed):
-                condition = " OR ".join(f"({tie_condition(key, doomed)})" for key in keys)
-                changed |= doomed.get(model) != condition
-                doomed[model] = condition
-        if not changed:
-            break
-    return doomed
+def literal(value) -> str:
+    return str(int(value)) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
 
 
-def tie_condition(key: models.ForeignKey, doomed: dict) -> str:
-    qn = connection.ops.quote_name
-    condition = doomed[key.related_model]
-    if not condition:
-        return f"{qn(key.column)} IS NOT NULL"
-    target = key.related_model._meta
-    return f"{qn(key.column)} IN (SELECT {qn(key.target_field.column)} FROM {qn(target.db_table)} WHERE {condition})"
+def tables_hold() -> None:
+    """Keep others from writing the demo's tables until the load commits, so that its key ranges hold only its
+    rows (PostgreSQL; SQLite lets one connection write at a time anyway). Call inside the load's transaction."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            tables = ", ".join(qn(model._meta.db_table) for model in owned_models())
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
 
 
-def referrers_first(doomed: dict) -> list[type[models.Model]]:
+def keys_max() -> dict[str, int]:
+    """The largest primary key of each of the demo's tables now (0 when empty)."""
+    tops = {}
+    with connection.cursor() as cursor:
+        for model in owned_models():
+            if model._meta.pk.get_internal_type() in INTEGER_KEYS:
+                cursor.execute(f"SELECT MAX({qn(model._meta.pk.column)}) FROM {qn(model._meta.db_table)}")
+                tops[model._meta.label_lower] = cursor.fetchone()[0] or 0
+    return tops
+
+
+def demo_mark(*, seed: int, scale: float, before: dict[str, int]) -> DemoLoad:
+    """Record the rows created since `before` (keys_max() when the load began) as the demo's."""
+    keys = {label: [[before.get(label, 0) + 1, top]] for label, top in keys_max().items()
+            if top > before.get(label, 0)}
+    return DemoLoad.objects.create(seed=seed, scale=scale, keys=keys)
+
+
+def recorded_keys() -> dict[type[models.Model], list[list[int]]]:
+    spans = defaultdict(list)
+    for keys in DemoLoad.objects.values_list("keys", flat=True):
+        for label, ranges in keys.items():
+            try:
+                spans[apps.get_model(label)] += ranges
+            except LookupError:  # a model removed since
+                continue
+    return spans
+
+
+def rows_condition(model: type[models.Model], spans: list, attached: list) -> str:
+    pk = qn(model._meta.pk.column)
+    parts = [f"{pk} BETWEEN {int(first)} AND {int(last)}" for first, last in spans]
+    if attached:
+        parts.append(f"{pk} IN ({', '.join(literal(key) for key in attached)})")
+    return " OR ".join(parts)
+
+
+def ties(model: type[models.Model], rows: dict) -> list[models.ForeignKey]:
+    """The foreign keys of `model` to models with demo rows."""
+    return [f for f in model._meta.concrete_fields if f.is_relation and f.related_model in rows]
+
+
+def demo_rows() -> dict[type[models.Model], str]:
+    """Every model with demo rows, and the SQL condition picking them: the recorded key ranges, and the keys of
+    the rows found pointing at demo rows (looked for again until no more are found: a chain of rows, each made
+    inside the demo, is the demo's all along)."""
+    spans = recorded_keys()
+    attached: dict[type[models.Model], list] = defaultdict(list)
+    reachable = [model for model in apps.get_models(include_auto_created=True)
+                 if model._meta.app_label not in NEVER_APPS and model._meta.label_lower not in KEPT]
+    with connection.cursor() as cursor:
+        while True:
+            rows = {model: condition for model in reachable
+                    if (condition := rows_condition(model, spans[model], attached[model]))}
+            found = False
+            for model in reachable:
+                if not (keys := ties(model, rows)):
+                    continue
+                meta = model._meta
+                tied = " OR ".join(f"{qn(key.column)} IN (SELECT {qn(key.target_field.column)} FROM "
+                                   f"{qn(key.related_model._meta.db_table)} WHERE {rows[key.related_model]})"
+                                   for key in keys)
+                own = f" AND NOT ({rows[model]})" if model in rows else ""
+                cursor.execute(f"SELECT {qn(meta.pk.column)} FROM {qn(meta.db_table)} WHERE ({tied}){own}")
+                if more := [row[0] for row in cursor.fetchall()]:
+                    attached[model] += more
+                    found = True
+            if not found:
+                return rows
+
+
+def referrers_first(rows: dict) -> list[type[models.Model]]:
     """The models ordered so that rows pointing at others are deleted before what they point at."""
     order, seen = [], set()
 
@@ -64,30 +150,46 @@ def referrers_first(doomed: dict) -> list[type[models.Model]]:
         if model in seen:
             return
         seen.add(model)
-        for other in doomed:
-            if model in {key.related_model for key in ties(other, doomed)}:
+        for other in rows:
+            if model in {key.related_model for key in ties(other, rows)}:
                 visit(other)
         order.append(model)
 
-    for model in doomed:
+    for model in rows:
         visit(model)
     return order
 
 
+def other_data() -> dict[str, int]:
+    """What the database holds that is not the demo's: {kind of record: how many}, empty when nothing."""
+    rows = demo_rows()
+    found: dict[str, int] = defaultdict(int)
+    with connection.cursor() as cursor:
+        for model in owned_models():
+            where = f" WHERE NOT ({rows[model]})" if model in rows else ""
+            cursor.execute(f"SELECT COUNT(*) FROM {qn(model._meta.db_table)}{where}")
+            if count := cursor.fetchone()[0]:
+                found[str(model._meta.verbose_name_plural)] += count
+    usernames = [account.username for account in DEMO_ACCOUNTS]
+    if users := User.objects.filter(is_superuser=False).exclude(username__in=usernames).count():
+        found[str(User._meta.verbose_name_plural)] = users
+    return dict(found)
+
+
 @transaction.atomic
 def demo_reset() -> int:
-    """Delete the demo's rows; return how many."""
+    """Delete the demo's rows (and the record of its loads); return how many."""
     usernames = [account.username for account in DEMO_ACCOUNTS]
     deleted = RoleAssignment.objects.filter(user__username__in=usernames).delete()[0]
     deleted += Token.objects.filter(user__username__in=usernames).delete()[0]
-    doomed = doomed_rows()
+    rows = demo_rows()
     with connection.cursor() as cursor:
-        for model in referrers_first(doomed):
-            where = f" WHERE {doomed[model]}" if doomed[model] else ""
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}{where}")
+        for model in referrers_first(rows):
+            cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {rows[model]}")
             deleted += max(cursor.rowcount, 0)
+    DemoLoad.objects.all().delete()
     return deleted
 
 
 def demo_present() -> bool:
-    return Grid.objects.exists()
+    return DemoLoad.objects.exists()

@@ -211,7 +211,7 @@ def room_tenants(registrar: Registrar, people: int) -> None:
         arrived = day_between(rng, dt.date(2016, 1, 1), AS_OF)
         moved_in = day_between(rng, arrived, AS_OF)
         tenant = migrant_new(registrar, arrived=arrived, residence_type="02", address=room.address,
-                             grid_id=room.grid_id)
+                             grid_id=room.grid_id, dwelling_id=room.dwelling_id)
         tenancy_add(registrar, tenant, room, moved_in, None)
         if (moved_in - arrived).days >= 2 and rng.random() < PAST_TENANCY:
             tenancy_add(registrar, tenant, rng.choice(rooms), arrived, moved_in - dt.timedelta(days=1))

@@ -62,6 +62,7 @@ class RoomPlace:
     grid_id: int
     address: str
     capacity: int
+    dwelling_id: int | None = None  # the flat, where the room is in a let flat
 
 
 @dataclass
@@ -87,6 +88,8 @@ class Site:
     section_grids: dict[str, list[Grid]] = field(default_factory=dict)  # section name → its level-2 grids
     cooperatives: dict[str, Cooperative] = field(default_factory=dict)
     rental_homes: list[Building] = field(default_factory=list)  # village buildings let room by room
+    rental_flats: list[Home] = field(default_factory=list)  # estate flats let room by room
+    towers: dict[str, list[Building]] = field(default_factory=dict)  # office district name → its towers
     rooms: list[RoomPlace] = field(default_factory=list)
     parks: dict[str, IndustrialPark] = field(default_factory=dict)
     dorms: list[Enterprise] = field(default_factory=list)  # firms housing workers in collective households

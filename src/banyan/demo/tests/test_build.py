@@ -9,7 +9,8 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.db.models import F, Sum
+from django.db import connection
+from django.db.models import Count, F, Sum
 
 from banyan.accounts.models import RoleAssignment, User
 from banyan.accounts.roles import RULES
@@ -18,6 +19,7 @@ from banyan.core.validators import id_birth_date, id_sex, validate_id_number, va
 from banyan.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from banyan.demo.build import demo_load, demo_reset
 from banyan.demo.figures import COMMUNITIES
+from banyan.events.models import Event
 from banyan.party.models import PartyMember, PartyOrg
 from banyan.people.models import (
     Enterprise,
@@ -44,6 +46,8 @@ def demo(django_db_setup, django_db_blocker):
         demo_reset()
         User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).delete()
         Community.objects.filter(name__in=[p.name for p in COMMUNITIES]).update(area_km2=None, description="")
+        with connection.cursor() as cursor:  # the log is append-only, but this module's loads are no one's history
+            cursor.execute(f"DELETE FROM {Event._meta.db_table} WHERE model = %s", ["demo.demoload"])
 
 
 def snapshot() -> list[tuple]:
@@ -85,6 +89,46 @@ def test_structural_figures_are_the_seeds_at_every_scale(demo):
     assert pingzhou.enterprises.aggregate(n=Sum("headcount"))["n"] == 30000
     assert pingzhou.enterprises.filter(industry="鞋业", headcount__gt=1000).exists()
     assert "2013" in Community.objects.get(name="凤鸣").description
+
+
+def test_every_community_lets_rooms_to_its_migrants_and_has_firms(demo):
+    """罗湖 (many migrants, a factory town) and 灯湖 (a business district) have rentals and firms like the others,
+    in proportion to their migrants; 东联 and 凤鸣 keep exactly what they had."""
+    rentals, firms = {}, {}
+    for plan in COMMUNITIES:
+        here = {"community__name": plan.name}
+        rentals[plan.name] = (RentalProperty.objects.filter(**here).count(), RentalRoom.objects.filter(**here).count())
+        firms[plan.name] = Enterprise.objects.filter(**here)
+        # Every tenant is a migrant of the community the room is in, and every room holds its current tenants.
+        tenancies = Tenancy.objects.filter(**here)
+        assert tenancies.exists(), plan.name
+        assert not tenancies.exclude(resident__community=F("community")).exists()
+        assert not tenancies.exclude(resident__residency=Residency.MIGRANT).exists()
+        migrants = Resident.objects.filter(**here, residency=Residency.MIGRANT).count()
+        tenants = tenancies.filter(moved_out=None).values("resident").distinct().count()
+        assert tenants == round(migrants * plan.rental_share), plan.name
+        crowded = (RentalRoom.objects.filter(**here, tenancies__moved_out=None).annotate(n=Count("tenancies"))
+                   .filter(n__gt=F("capacity")))
+        assert not crowded.exists(), plan.name
+    assert rentals["东联"] == (191, 2379) and firms["东联"].count() == 1320
+    assert rentals["凤鸣"] == (48, 560) and firms["凤鸣"].count() == 350
+    # 罗湖: village houses and older estates' flats let room by room; workshops of two small industrial zones.
+    assert rentals["罗湖"] == (370, 2260)
+    assert RentalProperty.objects.filter(community__name="罗湖", building__estate__isnull=False).count() == 200
+    assert firms["罗湖"].count() == 170 and not firms["罗湖"].filter(park=None).exists()
+    assert IndustrialPark.objects.filter(community__name="罗湖").count() == 2
+    # 灯湖: flats let room by room, and offices: finance first, each firm in a suite of an office tower.
+    assert rentals["灯湖"] == (70, 180)
+    offices = firms["灯湖"]
+    assert offices.count() == 280 and not offices.exclude(park=None).exists()
+    towers = Building.objects.filter(community__name="灯湖", use="03")  # 办公
+    assert set(offices.values_list("grid", flat=True)) == set(towers.values_list("grid", flat=True))
+    assert towers.count() == 5 and set(offices.values_list("grid__level", flat=True)) == {Grid.Level.MICRO}
+    assert offices.filter(industry="金融服务").count() > offices.count() / 5
+    assert offices.values("address").distinct().count() == offices.count()
+    median = sorted(offices.values_list("headcount", flat=True))[140]
+    assert median > sorted(firms["罗湖"].values_list("headcount", flat=True))[85]
+    assert not offices.filter(name__endswith="厂").exists()
 
 
 def test_identities_are_valid_masked_and_synthetic(demo):
