@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "banyan.core.middleware.ErrorPagesMiddleware",  # our 403/404/500 pages in debug too; last, to see view errors
 ]
 
 ROOT_URLCONF = "banyan.urls"

@@ -11,3 +11,9 @@ urlpatterns = [
     path("", include("banyan.ledgers.urls")),
     path("", include("banyan.core.urls")),
 ]
+
+# Outside views too (and with DEBUG off): our pages, JSON under /api/ (banyan.core.middleware).
+handler400 = "banyan.core.middleware.bad_request"
+handler403 = "banyan.core.middleware.permission_denied"
+handler404 = "banyan.core.middleware.not_found"
+handler500 = "banyan.core.middleware.server_error"

@@ -35,7 +35,7 @@ from banyan.accounts.roles import Action, Level
 from banyan.accounts.services import export_audit, pii_reveal_for
 from banyan.core.exporting import csv_lines, xlsx_file
 from banyan.core.filters import filterset_for
-from banyan.core.forms import is_large, pick_widget_for, pii_kind, record_form, translated_choices
+from banyan.core.forms import field_label, is_large, pick_widget_for, pii_kind, record_form, translated_choices
 from banyan.core.pii import keyed_hash, normalize
 from banyan.core.registry import BY_LABEL, ENTRIES, Entry
 from banyan.core.scoping import can, get_visible_or_404
@@ -71,7 +71,7 @@ def columns(model, names: tuple[str, ...]) -> tuple[Column, ...]:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:
             field = model._meta.get_field(f"{name}_masked")  # a personal attribute: shown as its mask
-        out.append(Column(name, field.verbose_name, field))
+        out.append(Column(name, field_label(model, field), field))
     return tuple(out)
 
 
@@ -112,10 +112,30 @@ def cell(obj, column: Column, user) -> tuple[str, str | None]:
     if isinstance(field, models.BooleanField):
         return (_("是") if value else _("否")), None
     if isinstance(field, models.JSONField):
-        return json.dumps(value, ensure_ascii=False), None
+        return json_text(value), None
     if isinstance(value, int):
         return f"{value:,}", None  # grouped by thousands in Chinese too (Django's format for it has no separator)
     return formats.localize(value), None
+
+
+def json_text(value) -> str:
+    """Structured data in words, never dumped raw on a page: a drawn boundary by its vertices (the map that
+    shows it is the boundary widget's job), anything else by its number of items."""
+    geometry = value.get("geometry", value) if isinstance(value, dict) else None
+    if isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
+        return _("已绘制边界（%(n)s 个顶点）") % {"n": f"{_vertices(geometry.get('coordinates')):,}"}
+    if isinstance(value, dict | list):
+        return _("已填写（%(n)s 项）") % {"n": len(value)} if value else ""
+    return str(value)
+
+
+def _vertices(coordinates) -> int:
+    """The corners of a polygon's rings (GeoJSON repeats a ring's first position at its end)."""
+    if not isinstance(coordinates, list) or not coordinates:
+        return 0
+    if all(isinstance(p, list) and p and all(isinstance(c, int | float) for c in p) for p in coordinates):
+        return len(coordinates) - (1 if len(coordinates) > 1 and coordinates[0] == coordinates[-1] else 0)
+    return sum(_vertices(part) for part in coordinates)
 
 
 def export_value(obj, column: Column):
@@ -434,7 +454,9 @@ class EntryView(LoginRequiredMixin, View):
         if not request.user.is_authenticated:
             return self.handle_no_permission()  # to the login page
         if self.permission and not can(request.user, self.permission, self.model):
-            raise PermissionDenied(_("您没有此操作的权限。"))
+            refusal = {Action.VIEW: _("您没有查看“%(kind)s”的权限。"), Action.CHANGE: _("您没有修改“%(kind)s”的权限。"),
+                       Action.EXPORT: _("您没有导出“%(kind)s”的权限。")}.get(self.permission, _("您没有此操作的权限。"))
+            raise PermissionDenied(refusal % {"kind": self.model._meta.verbose_name})
         return super().dispatch(request, *args, **kwargs)
 
     def context(self, **extra) -> dict:
@@ -677,7 +699,7 @@ class RecordFormView(EntryView):
     def dispatch(self, request, *args, **kwargs):
         write = "update" if kwargs.get("pk") else "create"
         if request.user.is_authenticated and not self.entry.allows(write):
-            raise PermissionDenied(_("此类记录不能在页面上修改。"))
+            raise PermissionDenied(_("“%(kind)s”不能在页面上新增或修改。") % {"kind": self.model._meta.verbose_name})
         return super().dispatch(request, *args, **kwargs)
 
     def instance(self, pk):

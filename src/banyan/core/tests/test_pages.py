@@ -324,7 +324,8 @@ def test_create_resident_with_a_bad_id_number_writes_nothing(client, secretary):
     bad = good[:17] + ("0" if good[17] != "0" else "1")
     response = client.post("/residents/new/", resident_form(id_number=bad))
     assert response.status_code == 200 and "校验位" in text(response)
-    assert bad not in text(response)  # never echoed back
+    # What the user just typed comes back to them, once, in its own field to correct; never anywhere else.
+    assert text(response).count(bad) == 1 and f'value="{bad}"' in text(response)
     assert not Resident.objects.exists()
 
 
