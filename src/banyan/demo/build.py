@@ -25,7 +25,16 @@ from banyan.demo.identities import IdNumbers
 from banyan.demo.party import party_build
 from banyan.demo.places import places_build
 from banyan.demo.rentals import rentals_build
-from banyan.demo.reset import OtherData, demo_mark, demo_present, demo_reset, keys_max, other_data, tables_hold
+from banyan.demo.reset import (
+    DemoRows,
+    OtherData,
+    demo_mark,
+    demo_present,
+    demo_reset,
+    keys_max,
+    other_data,
+    tables_hold,
+)
 from banyan.demo.residents import residents_build
 from banyan.demo.site import Site, stream
 from banyan.events.models import Event
@@ -120,12 +129,13 @@ def demo_load(*, seed: int = 20200209, reset: bool = True, scale: float = 1.0, a
         if not reset and demo_present():
             print("demo: already loaded, left as it is (load without --keep to replace it)", file=out)
         else:
-            if (found := other_data()) and not allow_other_data:
+            rows = DemoRows()
+            if (found := other_data(rows)) and not allow_other_data:
                 raise OtherData(found)
             deleted = 0
             if reset:
                 with stage("reset", 1, "次") as bar:
-                    deleted = demo_reset()
+                    deleted = demo_reset(rows)
                     bar.update()
             before = keys_max()
             demo_build(sites_plan(seed, scale), scale)

@@ -100,49 +100,73 @@ def recorded_keys() -> dict[type[models.Model], list[list[int]]]:
     return spans
 
 
-def rows_condition(model: type[models.Model], spans: list, attached: list) -> str:
-    pk = qn(model._meta.pk.column)
-    parts = [f"{pk} BETWEEN {int(first)} AND {int(last)}" for first, last in spans]
-    if attached:
-        parts.append(f"{pk} IN ({', '.join(literal(key) for key in attached)})")
-    return " OR ".join(parts)
+def ties(model: type[models.Model], tables) -> list[models.ForeignKey]:
+    """The foreign keys of `model` to the models in `tables`."""
+    return [f for f in model._meta.concrete_fields if f.is_relation and f.related_model in tables]
 
 
-def ties(model: type[models.Model], rows: dict) -> list[models.ForeignKey]:
-    """The foreign keys of `model` to models with demo rows."""
-    return [f for f in model._meta.concrete_fields if f.is_relation and f.related_model in rows]
+class DemoRows:
+    """The demo's rows, table by table: the recorded key ranges, and the keys of the rows found pointing at demo
+    rows (looked for again until no more are found: a chain of rows, each made inside the demo, is the demo's)."""
+
+    def __init__(self):
+        self.spans = recorded_keys()
+        self.attached: dict[type[models.Model], list] = defaultdict(list)
+        reachable = [model for model in apps.get_models(include_auto_created=True)
+                     if model._meta.app_label not in NEVER_APPS and model._meta.label_lower not in KEPT]
+        with connection.cursor() as cursor:
+            while self._attach(reachable, cursor):
+                pass
+        self.tables = {model: where for model in reachable if (where := self.picked(model))}
+
+    def _attach(self, reachable: list, cursor) -> bool:
+        picked = {model: where for model in reachable if (where := self.picked(model))}
+        found = False
+        for model in reachable:
+            if not (keys := ties(model, picked)):
+                continue
+            table, others = qn(model._meta.db_table), self.others(model)
+            # Most often every row is the demo's: a count by key ranges is quick, the search below is not.
+            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {others}")
+            if not cursor.fetchone()[0]:
+                continue
+            tied = " OR ".join(f"{qn(key.column)} IN (SELECT {qn(key.target_field.column)} FROM "
+                               f"{qn(key.related_model._meta.db_table)} WHERE {picked[key.related_model]})"
+                               for key in keys)
+            cursor.execute(f"SELECT {qn(model._meta.pk.column)} FROM {table} WHERE ({tied}) AND ({others})")
+            if more := [row[0] for row in cursor.fetchall()]:
+                self.attached[model] += more
+                found = True
+        return found
+
+    def picked(self, model: type[models.Model]) -> str:
+        """The SQL condition picking the demo's rows of `model` ("" when it has none)."""
+        pk = qn(model._meta.pk.column)
+        parts = [f"{pk} BETWEEN {int(first)} AND {int(last)}" for first, last in self.spans[model]]
+        if attached := self.attached[model]:
+            parts.append(f"{pk} IN ({', '.join(literal(key) for key in attached)})")
+        return " OR ".join(parts)
+
+    def others(self, model: type[models.Model]) -> str:
+        """The SQL condition picking the other rows: the gaps between the key ranges, which the primary key's
+        index serves (NOT (…) would read the whole table)."""
+        pk = qn(model._meta.pk.column)
+        gaps, low = [], None
+        for first, last in sorted(self.spans[model]):
+            if low is None:
+                gaps.append(f"{pk} < {int(first)}")
+            elif first > low + 1:
+                gaps.append(f"({pk} > {low} AND {pk} < {int(first)})")
+            low = max(int(last), low if low is not None else int(last))
+        if low is not None:
+            gaps.append(f"{pk} > {low}")
+        where = " OR ".join(gaps) or "1 = 1"
+        if attached := self.attached[model]:
+            where = f"({where}) AND {pk} NOT IN ({', '.join(literal(key) for key in attached)})"
+        return where
 
 
-def demo_rows() -> dict[type[models.Model], str]:
-    """Every model with demo rows, and the SQL condition picking them: the recorded key ranges, and the keys of
-    the rows found pointing at demo rows (looked for again until no more are found: a chain of rows, each made
-    inside the demo, is the demo's all along)."""
-    spans = recorded_keys()
-    attached: dict[type[models.Model], list] = defaultdict(list)
-    reachable = [model for model in apps.get_models(include_auto_created=True)
-                 if model._meta.app_label not in NEVER_APPS and model._meta.label_lower not in KEPT]
-    with connection.cursor() as cursor:
-        while True:
-            rows = {model: condition for model in reachable
-                    if (condition := rows_condition(model, spans[model], attached[model]))}
-            found = False
-            for model in reachable:
-                if not (keys := ties(model, rows)):
-                    continue
-                meta = model._meta
-                tied = " OR ".join(f"{qn(key.column)} IN (SELECT {qn(key.target_field.column)} FROM "
-                                   f"{qn(key.related_model._meta.db_table)} WHERE {rows[key.related_model]})"
-                                   for key in keys)
-                own = f" AND NOT ({rows[model]})" if model in rows else ""
-                cursor.execute(f"SELECT {qn(meta.pk.column)} FROM {qn(meta.db_table)} WHERE ({tied}){own}")
-                if more := [row[0] for row in cursor.fetchall()]:
-                    attached[model] += more
-                    found = True
-            if not found:
-                return rows
-
-
-def referrers_first(rows: dict) -> list[type[models.Model]]:
+def referrers_first(tables: dict) -> list[type[models.Model]]:
     """The models ordered so that rows pointing at others are deleted before what they point at."""
     order, seen = [], set()
 
@@ -150,24 +174,23 @@ def referrers_first(rows: dict) -> list[type[models.Model]]:
         if model in seen:
             return
         seen.add(model)
-        for other in rows:
-            if model in {key.related_model for key in ties(other, rows)}:
+        for other in tables:
+            if model in {key.related_model for key in ties(other, tables)}:
                 visit(other)
         order.append(model)
 
-    for model in rows:
+    for model in tables:
         visit(model)
     return order
 
 
-def other_data() -> dict[str, int]:
+def other_data(rows: DemoRows | None = None) -> dict[str, int]:
     """What the database holds that is not the demo's: {kind of record: how many}, empty when nothing."""
-    rows = demo_rows()
+    rows = rows or DemoRows()
     found: dict[str, int] = defaultdict(int)
     with connection.cursor() as cursor:
         for model in owned_models():
-            where = f" WHERE NOT ({rows[model]})" if model in rows else ""
-            cursor.execute(f"SELECT COUNT(*) FROM {qn(model._meta.db_table)}{where}")
+            cursor.execute(f"SELECT COUNT(*) FROM {qn(model._meta.db_table)} WHERE {rows.others(model)}")
             if count := cursor.fetchone()[0]:
                 found[str(model._meta.verbose_name_plural)] += count
     usernames = [account.username for account in DEMO_ACCOUNTS]
@@ -177,15 +200,16 @@ def other_data() -> dict[str, int]:
 
 
 @transaction.atomic
-def demo_reset() -> int:
-    """Delete the demo's rows (and the record of its loads); return how many."""
+def demo_reset(rows: DemoRows | None = None) -> int:
+    """Delete the demo's rows (and the record of its loads); return how many. `rows`: found already, nothing
+    written since."""
     usernames = [account.username for account in DEMO_ACCOUNTS]
     deleted = RoleAssignment.objects.filter(user__username__in=usernames).delete()[0]
     deleted += Token.objects.filter(user__username__in=usernames).delete()[0]
-    rows = demo_rows()
+    tables = (rows or DemoRows()).tables
     with connection.cursor() as cursor:
-        for model in referrers_first(rows):
-            cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {rows[model]}")
+        for model in referrers_first(tables):
+            cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {tables[model]}")
             deleted += max(cursor.rowcount, 0)
     DemoLoad.objects.all().delete()
     return deleted
