@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -288,6 +289,8 @@ def record_form(entry: Entry, *, editing: bool) -> type[RecordForm]:
     fields = [name for name in entry.form_fields if name not in entry.pii]
     widgets = {f.name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
                for f in model._meta.fields if isinstance(f, models.DateField) and f.name in fields}
+    # An app's own widget for a field (a boundary drawn on a map), named in its entry.
+    widgets.update({name: import_string(path)() for name, path in entry.widgets.items() if name in fields})
     meta = type("Meta", (), {"model": model, "fields": fields, "widgets": widgets})
     attrs = {"Meta": meta, "entry": entry}
     for name in entry.pii:

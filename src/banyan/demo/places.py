@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from banyan.demo.boundaries import boundaries_draw
 from banyan.demo.census import Unit, apportion
 from banyan.demo.figures import HOUSEHOLDS_PER_GRID, VACANCY, CooperativePlan, EstatePlan, OfficePlan, ParkPlan
 from banyan.demo.identities import phone_number
@@ -73,6 +74,7 @@ def places_build(site: Site) -> int:
         park_build(plot, park)
     for office in plan.offices:
         office_build(plot, office)
+    boundaries_draw(plot)
     plot.write()
     return len(plot.buildings)
 

@@ -4,14 +4,17 @@ from django.utils.translation import gettext_noop as _
 
 from banyan.core.registry import Entry
 
+PLACE_DETAIL = "banyan.places.views.PlaceDetail"  # a place's page, with its map
+
 ENTRIES = (
-    Entry("places.district", "districts", ("code", "name"), search_fields=("name", "code"), menu=_("地点")),
+    Entry("places.district", "districts", ("code", "name"), search_fields=("name", "code"), menu=_("地点"),
+          views={"detail": PLACE_DETAIL}),
     Entry("places.town", "towns", ("code", "name", "kind", "district"), search_fields=("name", "code"),
           filter_fields=("kind", "district"), related=("district",),
-          menu=_("地点")),
+          menu=_("地点"), views={"detail": PLACE_DETAIL}),
     Entry("places.community", "communities", ("code", "name", "kind", "town", "area_km2"),
           search_fields=("name", "full_name", "code"), filter_fields=("kind", "town"), related=("town",),
-          menu=_("地点")),
+          menu=_("地点"), views={"detail": PLACE_DETAIL}),
     Entry("places.cooperative", "cooperatives", ("name", "community"), ("community", "name"),
           filter_fields=("community",), related=("community",),
           menu=_("地点")),
@@ -19,7 +22,8 @@ ENTRIES = (
           ("community", "level", "parent", "name", "code", "cooperative", "boundary"),
           search_fields=("name", "code"), filter_fields=("community", "level", "parent"),
           related=("community", "parent"),
-          menu=_("地点")),
+          menu=_("地点"), views={"detail": PLACE_DETAIL, "form": "banyan.places.views.GridFormView"},
+          widgets={"boundary": "banyan.places.widgets.BoundaryWidget"}),
     Entry("places.industrialpark", "industrial-parks", ("name", "area_mu", "community", "grid"),
           ("community", "grid", "name", "area_mu", "description"), filter_fields=("community",),
           related=("community", "grid"),

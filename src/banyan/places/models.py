@@ -1,11 +1,14 @@
 """The place tree: District → Town → Community → (Cooperative) → Grid (levels 1-3) → Estate / Building → Dwelling."""
 
+import math
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from banyan.accounts.roles import Level
 from banyan.core.scoping import COMMUNITY_LOOKUPS, ScopedManager
+from banyan.places import geo
 
 BUILDING_USE = [("01", "住宅"), ("02", "商业"), ("03", "办公"), ("04", "工业"), ("05", "仓储"),
                 ("06", "商住混用"), ("99", "其他")]  # GB/T 31000-2015 建筑用途
@@ -140,8 +143,6 @@ class Grid(CommunityPlace):
 
     def clean(self):
         super().clean()
-        if self.boundary is not None:
-            validate_geojson_polygon(self.boundary)
         if self.level == self.Level.COMMUNITY and self.parent_id:
             raise ValidationError({"parent": _("一级网格没有上级网格。")})
         if self.level and self.level > self.Level.COMMUNITY:
@@ -149,13 +150,79 @@ class Grid(CommunityPlace):
                 raise ValidationError({"parent": _("二级、三级网格必须选择上级网格。")})
             if self.parent.level != self.level - 1 or self.parent.community_id != self.community_id:
                 raise ValidationError({"parent": _("上级网格须属于同一社区，且层级高一级。")})
+        if self.boundary is not None:
+            self.boundary = validate_geojson_polygon(self.boundary, within=self.enclosing())
+
+    def enclosing(self) -> "Grid | None":
+        """The nearest grid above this one that has a boundary: this grid's boundary must lie inside it."""
+        above = self.parent if self.parent_id else None
+        while above is not None and above.boundary is None:
+            above = above.parent if above.parent_id else None
+        return above
 
 
-def validate_geojson_polygon(value) -> None:
-    kinds = {"Polygon", "MultiPolygon"}
-    geometry = value.get("geometry", value) if isinstance(value, dict) else None
-    if not isinstance(geometry, dict) or geometry.get("type") not in kinds or not geometry.get("coordinates"):
-        raise ValidationError({"boundary": _("边界须为 GeoJSON 的 Polygon 或 MultiPolygon。")})
+MAX_POSITIONS = 5000  # a grid drawn by hand or traced from a survey has tens to hundreds
+MAX_SPAN = 0.5  # degrees, ~50 km: wider than any community; wider is a slip (degrees as metres, swapped digits)
+
+
+def validate_geojson_polygon(value, *, within: Grid | None = None) -> dict:
+    """The geometry of a boundary (a Polygon or MultiPolygon, given bare or as a Feature or a FeatureCollection of
+    one), checked: every ring closed, of at least 4 positions, longitude and latitude in range, not crossing
+    itself, and every vertex inside (or on the edge of) `within`'s boundary. Refused with a Chinese message."""
+
+    def refuse(message, **params):
+        raise ValidationError({"boundary": ValidationError(message, params=params or None)})
+
+    geometry = geo.geometry_of(value)
+    if geometry is None or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        refuse(_("边界须为 GeoJSON 的 Polygon 或 MultiPolygon（也可以是包含其一的 Feature）。"))
+    depth = 3 if geometry["type"] == "Polygon" else 4
+    coordinates = geometry.get("coordinates")
+    if not _nested(coordinates, depth):
+        refuse(_("边界的坐标格式不正确：每个环须是由 [经度, 纬度] 组成的列表。"))
+    rings = list(geo.rings_of(geometry))
+    if sum(len(ring) for ring in rings) > MAX_POSITIONS:
+        refuse(_("边界的坐标点过多（最多 %(max)s 个）。"), max=f"{MAX_POSITIONS:,}")
+    clean = []
+    for ring in rings:
+        if not all(len(p) in (2, 3) and all(_is_number(c) for c in p) for p in ring):
+            refuse(_("边界的坐标须是数字：[经度, 纬度]。"))
+        if not all(-180 <= p[0] <= 180 and -90 <= p[1] <= 90 for p in ring):
+            refuse(_("边界的坐标超出经纬度范围（经度 -180～180，纬度 -90～90），请检查经纬度是否填反。"))
+        clean.append([[float(p[0]), float(p[1])] for p in ring])
+    for ring in clean:
+        if len(ring) < 4:
+            refuse(_("边界的每个环至少需要 4 个坐标点（3 个顶点，最后一点与第一点相同）。"))
+        if ring[0] != ring[-1]:
+            refuse(_("边界没有闭合：每个环的最后一个坐标点须与第一个相同。"))
+        if geo.ring_crosses_itself(ring):
+            refuse(_("边界的边线相互交叉：请按顺序沿边界依次取点。"))
+        if geo.ring_area(ring) == 0:
+            refuse(_("边界面积为零：顶点不能都在一条直线上。"))
+    west, south, east, north = geo.bounds(geometry)
+    if east - west > MAX_SPAN or north - south > MAX_SPAN:
+        refuse(_("边界范围过大（超过约 50 公里），请检查坐标是否为经纬度。"))
+    if within is not None and geo.geometry_of(within.boundary) is not None:
+        outline = geo.geometry_of(within.boundary)
+        outside = sum(1 for ring in clean for x, y in ring[:-1] if not geo.contains_point(outline, x, y))
+        if outside:
+            refuse(_("边界超出上级网格“%(name)s”的范围：有 %(n)s 个顶点在其外。"), name=within.name, n=outside)
+    # Stored bare, as plain [longitude, latitude] numbers (an altitude says nothing about a grid).
+    polygons, rest = [], iter(clean)
+    for polygon in geo.polygons_of(geometry):
+        polygons.append([next(rest) for _ring in polygon])
+    return {"type": geometry["type"], "coordinates": polygons[0] if geometry["type"] == "Polygon" else polygons}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _nested(value, depth: int) -> bool:
+    """Whether `value` is a non-empty list nested `depth` deep whose innermost items are positions' numbers."""
+    if depth == 1:
+        return isinstance(value, list) and bool(value) and not any(isinstance(v, list | dict) for v in value)
+    return isinstance(value, list) and bool(value) and all(_nested(v, depth - 1) for v in value)
 
 
 class IndustrialPark(GriddedPlace):
