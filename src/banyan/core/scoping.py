@@ -23,25 +23,37 @@ def grid_and_below(grid_id: int) -> list[int]:
 
     ids, frontier = [grid_id], [grid_id]
     while frontier:
-        frontier = list(Grid.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids += frontier
+        found = list(Grid.objects.filter(parent_id__in=frontier).order_by().values_list("pk", "level"))
+        ids += [pk for pk, _level in found]
+        # Micro-grids have no children (Grid.clean): one query per level that can have some, whatever is found.
+        frontier = [pk for pk, level in found if level < Grid.Level.MICRO]
     return ids
+
+
+ASSIGNMENT_PLACES = ("district", "town__district", "community__town__district", "grid__community__town__district",
+                     "grid__parent__parent")
 
 
 def user_assignments(user) -> list:
     """The user's role assignments, fetched once per request and kept on the user object."""
     cached = getattr(user, "_banyan_assignments", None)
     if cached is None:
-        cached = list(user.role_assignments.all()) if user.is_authenticated else []
+        # With each place and the places above it: home pages and their crumbs name them without a query each.
+        cached = list(user.role_assignments.select_related(*ASSIGNMENT_PLACES)) if user.is_authenticated else []
         user._banyan_assignments = cached
     return cached
 
 
-def _grid_ids(user, assignment) -> list[int]:
+def grids_below(user, grid_id: int) -> list[int]:
+    """`grid_and_below`, read once per request: kept on the user object, beside their role assignments."""
     cache = user.__dict__.setdefault("_banyan_grid_ids", {})
-    if assignment.grid_id not in cache:
-        cache[assignment.grid_id] = grid_and_below(assignment.grid_id)
-    return cache[assignment.grid_id]
+    if grid_id not in cache:
+        cache[grid_id] = grid_and_below(grid_id)
+    return cache[grid_id]
+
+
+def _grid_ids(user, assignment) -> list[int]:
+    return grids_below(user, assignment.grid_id)
 
 
 def scope_q(model, user, action: str = Action.VIEW, *, on: str | None = None) -> Q | None:
@@ -90,11 +102,11 @@ def can(user, action: str, model) -> bool:
     )
 
 
-def get_visible_or_404(model, user, pk, action: str = Action.VIEW):
-    """The same 404 for a row that does not exist and a row the user may not act on."""
+def get_visible_or_404(model, user, pk, action: str = Action.VIEW, *, related: tuple[str, ...] = ()):
+    """The same 404 for a row that does not exist and a row the user may not act on; `related`: select_related."""
     from django.http import Http404
 
     try:
-        return model.objects.visible_to(user, action).get(pk=pk)
+        return model.objects.visible_to(user, action).select_related(*related).get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None

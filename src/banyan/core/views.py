@@ -19,7 +19,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -181,6 +181,23 @@ def place_from_param(user, value: str, homes=()):
     return place_resolve(user, value)
 
 
+@cache
+def detail_joins(model) -> tuple[str, ...]:
+    """What a record's page names, joined into the one query that fetches the record instead of a query each:
+    each related record (with what its own list joins, which its name needs) and the places of the crumbs."""
+    out, names = [], {f.name for f in model._meta.fields}
+    for field in model._meta.fields:
+        if isinstance(field, models.ForeignKey):
+            target = BY_LABEL.get(field.related_model._meta.label_lower)
+            out += [field.name, *(f"{field.name}__{path}" for path in (target.related if target else ()))]
+    # Grids are three levels deep at most (Grid.clean): two parents reach the top of any chain.
+    places = {"community": "community__town__district", "town": "town__district", "grid": "grid__parent__parent"}
+    out += [path for name, path in places.items() if name in names]
+    if model is Grid:
+        out.append("parent__parent")
+    return tuple(dict.fromkeys(out))
+
+
 def grid_chain(grid) -> list:
     chain = [grid]
     while chain[0].parent_id:
@@ -204,13 +221,27 @@ def place_chain(obj) -> list:
     return chain
 
 
-def crumbs(user, chain) -> list[dict]:
-    """Each place a crumb; a link only where the user may open that place (others stay plain text)."""
+def visible_places(user, places) -> set[tuple[str, int]]:
+    """(label, id) of those of `places` the user may open: one query through the access door for all of them,
+    not one per place."""
+    ids: dict = {}
+    for place in places:
+        ids.setdefault(type(place), []).append(place.pk)
+    parts = [model.objects.visible_to(user).filter(pk__in=pks).order_by()
+             .values_list(Value(model._meta.label_lower, output_field=models.CharField()), "pk")
+             for model, pks in ids.items()]
+    parts = [qs for qs in parts if not qs.query.is_empty()]
+    return set(parts[0].union(*parts[1:], all=True)) if parts else set()
+
+
+def crumbs(user, chain, visible: set | None = None) -> list[dict]:
+    """Each place a crumb; a link only where the user may open that place (others stay plain text).
+    `visible`: from `visible_places`, when already asked."""
+    visible = visible_places(user, chain) if visible is None else visible
     out = []
     for place in chain:
-        model = type(place)
-        visible = model.objects.visible_to(user).filter(pk=place.pk).exists()
-        url = reverse("record-detail", args=[BY_LABEL[model._meta.label_lower].slug, place.pk]) if visible else None
+        label = place._meta.label_lower
+        url = reverse("record-detail", args=[BY_LABEL[label].slug, place.pk]) if (label, place.pk) in visible else None
         out.append({"label": str(place), "url": url})
     return out
 
@@ -397,9 +428,9 @@ class Listing:
     place: object
 
 
-def listing(request, entry: Entry) -> Listing:
+def listing(request, entry: Entry, action: str = Action.VIEW) -> Listing:
     user = request.user
-    qs = entry.model.objects.visible_to(user).select_related(*entry.related)
+    qs = entry.model.objects.visible_to(user, action).select_related(*entry.related)
     place = None
     if request.GET.get("place"):
         place = place_from_param(user, request.GET["place"], home_places(user))
@@ -520,7 +551,9 @@ class RecordExport(EntryView):
     permission = Action.EXPORT
 
     def get(self, request, entry, fmt):
-        found = listing(request, entry)
+        # Only rows where a role that may export them is held: another role may show more on the list, not let
+        # it out.
+        found = listing(request, entry, Action.EXPORT)
         cols = columns(self.model, entry.list_fields)
         ids = list(found.rows.values_list("pk", flat=True))
         export_audit(by=request.user, model=self.model, rows=len(ids), masked=True, ids=ids,
@@ -568,7 +601,7 @@ class RecordDetail(EntryView):
     template_name = "core/detail.html"
 
     def get(self, request, entry, pk):
-        obj = get_visible_or_404(self.model, request.user, pk)
+        obj = get_visible_or_404(self.model, request.user, pk, related=detail_joins(self.model))
         return render(request, self.template_name, self.page_context(obj))
 
     def page_context(self, obj, **extra) -> dict:
@@ -591,7 +624,7 @@ class RecordHistory(EntryView):
     """The whole timeline of a record, newest first, a page at a time; scoped like the record."""
 
     def get(self, request, entry, pk):
-        obj = get_visible_or_404(self.model, request.user, pk)
+        obj = get_visible_or_404(self.model, request.user, pk, related=detail_joins(self.model))
         page = Paginator(record_history(obj), PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "core/history.html", self.context(
             obj=obj, page=page, events=timeline(page.object_list), title=_("%(name)s 的操作记录") % {"name": obj},
@@ -634,19 +667,22 @@ def detail_context(request, entry: Entry, obj, revealed: dict | None = None, rev
 
 def related_lists(user, obj) -> list[dict]:
     """Lists of the records that point to `obj` (a household's residents, a room's tenancies), with counts."""
-    out = []
-    for entry in ENTRIES:
-        if not can(user, Action.VIEW, entry.model):
-            continue
-        for name in entry.filter_fields:
-            field = entry.model._meta.get_field(name)
-            if field.is_relation and field.related_model is type(obj):
-                n = entry.model.objects.visible_to(user).filter(**{name: obj.pk}).count()
-                out.append({"label": entry.model._meta.verbose_name_plural, "count": n,
-                            "url": list_url(entry.slug, **{name: obj.pk}),
-                            "new_url": reverse("record-create", args=[entry.slug]) + f"?{name}={obj.pk}"
-                            if name in entry.form_fields and can(user, Action.CHANGE, entry.model) else None})
-    return out
+    pointing = [(entry, name) for entry in ENTRIES if can(user, Action.VIEW, entry.model)
+                for name in entry.filter_fields
+                if entry.model._meta.get_field(name).is_relation
+                and entry.model._meta.get_field(name).related_model is type(obj)]
+    if not pointing:
+        return []
+    # Every count in one query: each a subquery through the access door, beside the record itself.
+    counts = type(obj)._base_manager.filter(pk=obj.pk).values(**{
+        f"n{i}": Subquery(entry.model.objects.visible_to(user).filter(**{name: OuterRef("pk")}).order_by()
+                          .values(name).annotate(n=Count("pk")).values("n"))
+        for i, (entry, name) in enumerate(pointing)}).first() or {}
+    return [{"label": entry.model._meta.verbose_name_plural, "count": counts.get(f"n{i}") or 0,
+             "url": list_url(entry.slug, **{name: obj.pk}),
+             "new_url": reverse("record-create", args=[entry.slug]) + f"?{name}={obj.pk}"
+             if name in entry.form_fields and can(user, Action.CHANGE, entry.model) else None}
+            for i, (entry, name) in enumerate(pointing)]
 
 
 def place_page(user, place) -> dict:

@@ -58,11 +58,13 @@ def by_community(rows) -> dict:
                                        .annotate(n=Count("pk")).order_by()):
         out[keys[residency]][community_id] = n
         out["residents"][community_id] = out["residents"].get(community_id, 0) + n
-    enterprises = rows(Enterprise).values("community_id").annotate(n=Count("pk"), headcount=Sum("headcount"))
+    # Read once for both of its columns.
+    enterprises = list(rows(Enterprise).values("community_id").annotate(n=Count("pk"), headcount=Sum("headcount"))
+                       .order_by())
     out.update({"households": counts(Household), "rental_properties": counts(RentalProperty),
                 "rental_rooms": counts(RentalRoom),
-                "enterprises": {r["community_id"]: r["n"] for r in enterprises.order_by()},
-                "headcount": {r["community_id"]: r["headcount"] or 0 for r in enterprises.order_by()}})
+                "enterprises": {r["community_id"]: r["n"] for r in enterprises},
+                "headcount": {r["community_id"]: r["headcount"] or 0 for r in enterprises}})
     return out
 
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from banyan.accounts.roles import Action, Level
-from banyan.core.scoping import can, grid_and_below, user_assignments
+from banyan.core.scoping import can, grid_and_below, grids_below, user_assignments
 from banyan.places import geo
 from banyan.places.models import Building, Community, District, Grid, Town
 
@@ -47,23 +47,26 @@ def place_resolve(user, value: str):
     return None
 
 
-def in_place(qs, place):
-    """Narrow a scoped queryset to the rows at or below `place`; rows of a kind that has no such level: none."""
+def in_place(qs, place, grids: list[int] | None = None):
+    """Narrow a scoped queryset to the rows at or below `place`; rows of a kind that has no such level: none.
+    `grids`: a grid place's grids and those below, when already read."""
     level = place_level(place)
     lookup = qs.model.place_lookups.get(level)
     if lookup is None:
         return qs.none()
     if level == Level.GRID:
-        return qs.filter(**{f"{lookup}__in": grid_and_below(place.pk)})
+        return qs.filter(**{f"{lookup}__in": grid_and_below(place.pk) if grids is None else grids})
     return qs.filter(**{lookup: place.pk})
 
 
 def place_rows(user, place=None):
     """rows(model): the rows of `model` that `user` may view, narrowed to `place` when given."""
+    # A grid's tree is read once for every figure of its dashboard (and not at all when it is the user's own).
+    grids = grids_below(user, place.pk) if isinstance(place, Grid) else None
 
     def rows(model):
         qs = model.objects.visible_to(user)
-        return in_place(qs, place) if place is not None else qs
+        return in_place(qs, place, grids) if place is not None else qs
 
     return rows
 
