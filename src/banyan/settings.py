@@ -38,6 +38,7 @@ BANYAN_PII_KEY = _secret("BANYAN_PII_KEY", "dev-pii-key")
 
 ALLOWED_HOSTS = os.environ.get("BANYAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("BANYAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_FAILURE_VIEW = "banyan.core.middleware.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -44,7 +44,11 @@ ORGANISATIONS = {"people.enterprise", "people.propertycompany"}
 PEOPLE = HOUSEHOLDS | RENTALS | ORGANISATIONS
 PARTY = {"party.partyorg", "party.partymember"}
 IMPORTS = {"ledgers.importjob"}  # who can change a kind may import it; the jobs are seen where they wrote
-EVERYTHING = PLACES | PEOPLE | PARTY | IMPORTS
+# Transfer requests (迁入申请) are seen by who works with residents; no role changes them as records: their
+# services let whoever may change residents at a place ask for, accept or refuse them.
+TRANSFERS = {"people.transferrequest"}
+EVERYTHING = PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS
+WRITABLE = EVERYTHING - DIVISIONS - TRANSFERS
 
 
 @dataclass(frozen=True)
@@ -54,26 +58,35 @@ class RoleRule:
     change: frozenset[str]
     reveal: bool  # may see full ID and phone numbers of what it can view (each reveal audited)
     export: bool
+    # Kinds the role sees only where they are the user's own (a party member's own file and branch), not every
+    # row at its place: the model says which rows those are (`scope_rows`).
+    own: frozenset[str] = frozenset()
 
 
-def _rule(levels, view, change=(), reveal=False, export=False) -> RoleRule:
-    return RoleRule(frozenset(levels), frozenset(view), frozenset(change), reveal, export)
+def _rule(levels, view, change=(), reveal=False, export=False, own=()) -> RoleRule:
+    return RoleRule(frozenset(levels), frozenset(view), frozenset(change), reveal, export, frozenset(own))
 
 
 RULES: dict[str, RoleRule] = {
-    Role.DISTRICT_ADMIN: _rule({Level.DISTRICT}, EVERYTHING, EVERYTHING - DIVISIONS, reveal=True, export=True),
+    Role.DISTRICT_ADMIN: _rule({Level.DISTRICT}, EVERYTHING, WRITABLE, reveal=True, export=True),
     Role.TOWN_OFFICER: _rule({Level.TOWN}, EVERYTHING, export=True),
-    Role.COMMUNITY_SECRETARY: _rule({Level.COMMUNITY}, EVERYTHING, EVERYTHING - DIVISIONS, reveal=True,
-                                    export=True),
-    Role.COMMUNITY_STAFF: _rule({Level.COMMUNITY}, EVERYTHING, EVERYTHING - DIVISIONS, export=True),
-    Role.GRID_WORKER: _rule({Level.GRID}, LOCAL_PLACES | PEOPLE | PARTY | IMPORTS,
+    Role.COMMUNITY_SECRETARY: _rule({Level.COMMUNITY}, EVERYTHING, WRITABLE, reveal=True, export=True),
+    Role.COMMUNITY_STAFF: _rule({Level.COMMUNITY}, EVERYTHING, WRITABLE, export=True),
+    Role.GRID_WORKER: _rule({Level.GRID}, LOCAL_PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS,
                             {"places.building", "places.dwelling"} | PEOPLE),
-    Role.MIGRANT_OFFICER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES | PEOPLE | IMPORTS, HOUSEHOLDS | RENTALS,
-                                reveal=True),
-    Role.PARTY_MEMBER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES | PARTY),
+    Role.MIGRANT_OFFICER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES | PEOPLE | IMPORTS | TRANSFERS,
+                                HOUSEHOLDS | RENTALS, reveal=True),
+    # Party members and volunteers see their own place (its page, grids, buildings); a party member sees their
+    # own file and branch only (PartyMember.scope_rows), until their own work (links, visits, duty) exists.
+    Role.PARTY_MEMBER: _rule({Level.COMMUNITY, Level.GRID}, {"places.community"} | LOCAL_PLACES | PARTY, own=PARTY),
     Role.BUILDING_CAPTAIN: _rule({Level.GRID}, LOCAL_PLACES | HOUSEHOLDS),
-    Role.VOLUNTEER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES),
+    Role.VOLUNTEER: _rule({Level.COMMUNITY, Level.GRID}, {"places.community"} | LOCAL_PLACES),
 }
+
+
+def own_only(role: str, label: str) -> bool:
+    """Whether the role sees rows of this kind only where they are the user's own."""
+    return label in RULES[role].own
 
 
 def allows(role: str, action: str, label: str) -> bool:

@@ -30,6 +30,18 @@ def csv_lines(titles: list[str], rows: Iterable[list]) -> Iterator[str]:
         yield writer.writerow([inert(v) for v in row])
 
 
+def csv_file(titles: list[str], rows: Iterable[list]) -> Path:
+    """The same lines as `csv_lines`, in a temporary file (a background export); the caller removes it."""
+    fd, name = tempfile.mkstemp(prefix="banyan-export-", suffix=".csv")
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as f:
+            f.writelines(csv_lines(titles, rows))
+    except BaseException:
+        Path(name).unlink()
+        raise
+    return Path(name)
+
+
 class XlsxRows:
     """An XLSX written row by row in constant memory; `save()` gives its temporary path (the caller removes it),
     `discard()` drops it."""
@@ -63,6 +75,10 @@ class XlsxRows:
 def xlsx_file(titles: list[str], rows: Iterable[list], sheet_name: str = "导出") -> Path:
     """An XLSX file (written row by row, constant memory) in a temporary path; the caller removes it."""
     out = XlsxRows(titles, sheet_name)
-    for row in rows:
-        out.append(row)
+    try:
+        for row in rows:
+            out.append(row)
+    except BaseException:
+        out.discard()
+        raise
     return out.save()

@@ -19,9 +19,11 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from banyan.core.pii import keyed_hash
+from banyan.accounts.roles import Action
+from banyan.core.pii import number_clean, pii_kind
 from banyan.core.registry import BY_LABEL, Entry
-from banyan.core.validators import validate_id_number, validate_mobile
+from banyan.core.scoping import writable_places
+from banyan.places.models import Community
 
 # Related rows that number in the thousands: a <select> of them would be megabytes on a phone, so they are
 # chosen by searching for them (see PickerWidget).
@@ -32,11 +34,6 @@ LARGE_FIELD_NAMES = {"parent"}
 
 def is_large(field) -> bool:
     return field.related_model._meta.label_lower in LARGE_MODELS or field.name in LARGE_FIELD_NAMES
-
-
-def pii_kind(name: str) -> str:
-    """The kind of a personal attribute: every one is an ID number or a (mobile) phone number."""
-    return "id_number" if name.endswith("id_number") else "phone"
 
 
 def pii_label(model, name: str) -> str:
@@ -181,8 +178,13 @@ class RecordForm(forms.ModelForm):
             return None
 
     def _scope_related(self, name, field, model_field):
-        # A row outside the user's places never appears as a choice, and a posted one is refused as invalid.
-        field.queryset = model_field.related_model.objects.visible_to(self.user)
+        # A row outside the user's places never appears as a choice, and a posted one is refused as invalid; the
+        # record's own place only among the places where the user may write it.
+        if name in ("community", "grid"):
+            places = writable_places(self.user, self._meta.model._meta.label_lower)
+            field.queryset = places[0] if name == "community" else places[1]
+        else:
+            field.queryset = model_field.related_model.objects.visible_to(self.user)
         if is_large(model_field):
             field.widget = pick_widget_for(model_field, field.queryset)
         elif field.required and self.instance.pk is None and not self.initial.get(name):
@@ -191,39 +193,16 @@ class RecordForm(forms.ModelForm):
                 self.initial[name] = only[0].pk
 
     def _place_from_grid(self):
-        # A grid worker cannot see communities, only their grids: the community then follows the grid.
+        # A grid worker writes in their grids, not in a whole community: they choose a grid, and the community
+        # follows it (the model takes it: CommunityPlace.take_place).
         community, grid = self.fields.get("community"), self.fields.get("grid")
         if community is None or grid is None:
             return
         community.required = False
-        if not community.queryset.exists():
+        label = self._meta.model._meta.label_lower
+        if not Community.objects.visible_to(self.user, Action.CHANGE, on=label).exists():
             del self.fields["community"]
             grid.required = True
-
-    def clean(self):
-        cleaned = super().clean()
-        if "grid" in self.fields and not cleaned.get("community") and "community" not in self.errors:
-            if cleaned.get("grid") is not None:
-                cleaned["community"] = cleaned["grid"].community
-            elif "community" in self.fields:
-                self.add_error("community", _("请选择社区，或选择网格。"))
-        self._derive_place(cleaned)
-        return cleaned
-
-    def _derive_place(self, cleaned):
-        """Dwellings, rental rooms and tenancies are where their parent is; the form does not ask.
-
-        Their models copy the place columns in save(), but record_save validates the record before saving,
-        so the columns are copied here from the first chosen parent that has them.
-        """
-        if "community" in self.fields or "community" in cleaned or not hasattr(self.instance, "community_id"):
-            return
-        for name in self.entry.form_fields:
-            parent = cleaned.get(name)
-            if isinstance(parent, models.Model) and hasattr(parent, "community_id"):
-                self.instance.community_id = parent.community_id
-                self.instance.grid_id = getattr(parent, "grid_id", None)
-                return
 
     def pii_values(self) -> dict:
         """Clear personal numbers to store; a blank one is left out, so an edit keeps the stored value."""
@@ -261,26 +240,11 @@ def _pii_field(model, name: str, editing: bool) -> forms.CharField:
 
 
 def _pii_cleaner(model, name: str):
-    validator = validate_id_number if pii_kind(name) == "id_number" else validate_mobile
-    unique = _is_unique_hash(model, name)
-
     def clean(self):
         value = self.cleaned_data.get(name, "").strip()
-        if not value:
-            return ""
-        value = validator(value)
-        if unique and model._default_manager.filter(**{f"{name}_hash": keyed_hash(value)}) \
-                .exclude(pk=self.instance.pk).exists():
-            # Checked over all places on purpose: the number may be registered only once in the district.
-            raise ValidationError(_("该身份证号已登记。") if pii_kind(name) == "id_number" else _("该号码已登记。"))
-        return value
+        return number_clean(model, name, value, instance=self.instance) if value else ""
 
     return clean
-
-
-def _is_unique_hash(model, name: str) -> bool:
-    return any(isinstance(c, models.UniqueConstraint) and tuple(c.fields) == (f"{name}_hash",)
-               for c in model._meta.constraints)
 
 
 def record_form(entry: Entry, *, editing: bool) -> type[RecordForm]:

@@ -145,3 +145,9 @@ class ErrorPagesMiddleware:
         # Whoever listens for failed requests (error reporting, the test client) still hears of this one.
         signals.got_request_exception.send(sender=type(self), request=request)
         return server_error(request, reference=reference)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent with an expired or missing security token (a phone left on a page overnight): our 403 page,
+    saying to reload and send it again, instead of Django's English one."""
+    return permission_denied(request, PermissionDenied(_("页面已过期或安全校验失败，请刷新页面后重新提交。")))

@@ -10,11 +10,16 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 from functools import cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Right
+from django.db.models.lookups import Exact
 
 _VERSION = b"1"
 # HMAC-SHA256 truncated to 128 bits: no collision in any population, and half the index of the full digest
@@ -138,5 +143,75 @@ def pii_reveal(obj, name: str) -> str:
 def pii_lookup(name: str, value: str) -> dict:
     """Filter kwargs for an exact match on the personal attribute `name` (id_number, phone, landlord_phone...):
     `Resident.objects.filter(**pii_lookup("id_number", "44..."))`."""
-    kind = "id_number" if name == "id_number" else "phone"
-    return {f"{name}_hash": keyed_hash(normalize(kind, value))}
+    return {f"{name}_hash": keyed_hash(normalize(pii_kind(name), value))}
+
+
+def pii_kind(name: str) -> str:
+    """Every personal attribute is an ID number or a phone number: `id_number`, or `phone`, `contact_phone`..."""
+    return "id_number" if name.endswith("id_number") else "phone"
+
+
+_LAST_FOUR = re.compile(r"^\d{3}[\dXx]$")
+
+
+def last_four(name: str):
+    """The last four characters of a personal number, as its mask shows them: what a clerk reads off a card.
+    Indexed on large tables (`Index(last_four("id_number"), ...)`); the mask, not the number, so nothing is
+    learnt that a page does not already show."""
+    return Right(f"{name}_masked", 4)
+
+
+def number_q(names, text: str) -> Q:
+    """Rows whose personal number (any of `names`) is `text`: the whole number by its keyed hash, or four
+    characters by the last four that the mask shows. Never by any other substring."""
+    text = (text or "").strip()
+    q = Q()
+    if not text:
+        return q
+    four = bool(_LAST_FOUR.match(text))
+    for name in names:
+        kind = pii_kind(name)
+        if four:
+            if kind == "id_number" or text.isdigit():
+                q |= Q(Exact(last_four(name), text.upper()))
+        else:
+            q |= Q(**{f"{name}_hash": keyed_hash(normalize(kind, text))})
+    return q
+
+
+def is_unique_number(model, name: str) -> bool:
+    """Whether the model keeps this personal number unique (a unique constraint on its keyed hash)."""
+    return any(isinstance(c, models.UniqueConstraint) and tuple(c.fields) == (f"{name}_hash",)
+               for c in model._meta.constraints)
+
+
+def number_holder(model, name: str, value: str, *, instance=None):
+    """The row of `model` (any place: a person is registered once in the district) that already holds this
+    number, other than `instance`; None if there is none. Through the default manager on purpose: the answer is
+    used to refuse a duplicate, and the caller says no more about that row than "registered"."""
+    rows = model._default_manager.filter(**{f"{name}_hash": keyed_hash(value)})
+    if instance is not None and instance.pk:
+        rows = rows.exclude(pk=instance.pk)
+    return rows.first()
+
+
+def number_clean(model, name: str, value: str, *, instance=None, taken: bool = True) -> str:
+    """A personal number typed for `model.name`, normalised and checked (ID check digit and birth date, mainland
+    mobile), and (unless `taken` is False) not already held by another row where the model keeps it unique; the
+    one rule for forms and the API. Raises ValidationError in the user's language. The model may word the
+    duplicate's refusal itself (`number_taken(name, holder, instance)`, e.g. a resident registered in another
+    community)."""
+    from django.utils.translation import gettext as _
+
+    from banyan.core.validators import validate_id_number, validate_mobile
+
+    kind = pii_kind(name)
+    value = validate_id_number(value) if kind == "id_number" else validate_mobile(value)
+    if taken and is_unique_number(model, name):
+        holder = number_holder(model, name, value, instance=instance)
+        if holder is not None:
+            taken = getattr(model, "number_taken", None)
+            message = taken(name, holder, instance) if taken else None
+            raise ValidationError(message or (_("该身份证号已登记。") if kind == "id_number" else _("该号码已登记。")),
+                                  code="taken")
+    return value

@@ -3,6 +3,12 @@
 Every model that belongs to a place declares, in `place_lookups`, how to reach each level of the place tree
 from its rows (`None` where a level does not apply). A user's role assignments, each held at a place, become
 one OR'd filter; rows outside every assignment simply do not exist for that user (views answer 404).
+
+A row that is at more than one place (a transfer request is at the community that asks and at the one that
+holds the person) says so with a classmethod `scope_rows(assignment, within) -> Q | None`, called for each
+assignment whose role allows the action: `within(lookup)` is the filter "the place at `lookup` is at this
+assignment's place (a grid: or below it)". `place_lookups` still names the row's main place (lists narrowed to a
+place, and which levels reach the kind at all).
 """
 
 from django.db import models
@@ -56,6 +62,13 @@ def _grid_ids(user, assignment) -> list[int]:
     return grids_below(user, assignment.grid_id)
 
 
+def _within(user, assignment, lookup: str) -> Q:
+    """Rows whose place at `lookup` is at the assignment's place, or below it for a grid."""
+    if assignment.level == Level.GRID:
+        return Q(**{f"{lookup}__in": _grid_ids(user, assignment)})
+    return Q(**{lookup: assignment.place_id})
+
+
 def scope_q(model, user, action: str = Action.VIEW, *, on: str | None = None) -> Q | None:
     """The filter of the rows of `model` that `user` may act on; None means no row at all.
 
@@ -66,17 +79,19 @@ def scope_q(model, user, action: str = Action.VIEW, *, on: str | None = None) ->
         return Q()
     label = on or model._meta.label_lower
     lookups = model.place_lookups
+    own = getattr(model, "scope_rows", None)
     parts = []
     for assignment in user_assignments(user):
         if not allows(assignment.role, action, label):
             continue
-        lookup = lookups.get(assignment.level)
-        if lookup is None:
+        if own is not None:
+            part = own(assignment, lambda lookup, a=assignment: _within(user, a, lookup))
+            if part is not None:
+                parts.append(part)
             continue
-        if assignment.level == Level.GRID:
-            parts.append(Q(**{f"{lookup}__in": _grid_ids(user, assignment)}))
-        else:
-            parts.append(Q(**{lookup: assignment.place_id}))
+        lookup = lookups.get(assignment.level)
+        if lookup is not None:
+            parts.append(_within(user, assignment, lookup))
     if not parts:
         return None
     q = parts[0]
@@ -110,3 +125,18 @@ def get_visible_or_404(model, user, pk, action: str = Action.VIEW, *, related: t
         return model.objects.visible_to(user, action).select_related(*related).get(pk=pk)
     except (model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def writable_places(user, label: str):
+    """Where `user` may write records of kind `label` (a model label): (communities, grids), each a queryset.
+
+    The communities are those where a role lets them change that kind, and those of the grids where one does (a
+    grid worker's records are in the community of their grid). Forms, the API and imports offer and accept
+    exactly these places, for a user with roles at several places as for one.
+    """
+    from banyan.places.models import Community, Grid
+
+    grids = Grid.objects.visible_to(user, Action.CHANGE, on=label)
+    communities = Community.objects.visible_to(user, Action.CHANGE, on=label) | \
+        Community.objects.filter(pk__in=grids.values("community_id"))
+    return communities.distinct(), grids

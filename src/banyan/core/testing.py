@@ -18,6 +18,7 @@ from banyan.people.models import (
     Residency,
     Resident,
     Tenancy,
+    TransferRequest,
 )
 from banyan.places.models import (
     Building,
@@ -222,6 +223,21 @@ class PartyMemberFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"党员{n}")
     id_number = factory.LazyFunction(valid_id_number)
     phone = factory.LazyFunction(valid_phone)
+
+
+class TransferRequestFactory(factory.django.DjangoModelFactory):
+    """罗湖 asks 东联 for one of its residents (transfer requests are written by people/services.py in use)."""
+
+    class Meta:
+        model = TransferRequest
+
+    resident = factory.SubFactory(ResidentFactory)
+    id_number_masked = factory.SelfAttribute("resident.id_number_masked")
+    from_community = factory.SelfAttribute("resident.community")
+    to_community = factory.LazyFunction(lambda: community("罗湖"))
+    to_grid = None
+    reason = factory.Sequence(lambda n: f"购房定居{n}")
+    requested_by = factory.LazyFunction(lambda: make_user())
 
 
 def make_user(role: str | None = None, place=None, *, username: str | None = None, **extra):

@@ -41,3 +41,24 @@ def todo_list(user, limit: int = 50) -> list[Todo]:
     far = timezone.now() + dt.timedelta(days=36500)
     items.sort(key=lambda t: (not (t.urgent or t.overdue), t.due or far, t.title))
     return items[:limit]
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    detail: str = ""
+
+
+LINKS: list[Callable] = []
+
+
+def my_links_selector(fn: Callable) -> Callable:
+    """Register a selector `fn(user) -> list[Link]`: the user's own records (their party member file, their
+    branch), shown on the home page beside their place."""
+    LINKS.append(fn)
+    return fn
+
+
+def my_links(user) -> list[Link]:
+    return [link for selector in LINKS for link in selector(user)]

@@ -9,9 +9,9 @@ may not list or change answers 403; a row outside the user's places answers 404,
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,31 +19,41 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, models
-from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 
 from banyan.accounts.roles import Action, Level
 from banyan.accounts.services import export_audit, pii_reveal_for
+from banyan.core.dashboard import PARTS, comparison_of, list_url, tiles_of
+from banyan.core.display import field_text
 from banyan.core.exporting import csv_lines, xlsx_file
 from banyan.core.filters import filterset_for
-from banyan.core.forms import field_label, is_large, pick_widget_for, pii_kind, record_form, translated_choices
-from banyan.core.pii import keyed_hash, normalize
+from banyan.core.forms import field_label, is_large, pick_widget_for, record_form, translated_choices
+from banyan.core.pii import number_q
 from banyan.core.registry import BY_LABEL, ENTRIES, Entry
 from banyan.core.scoping import can, get_visible_or_404
 from banyan.core.services import record_delete, record_save
+from banyan.core.todo import Link, my_links, todo_list
 from banyan.events.models import event_action_label
 from banyan.events.selectors import record_history
 from banyan.places.models import Community, District, Grid, Town
-from banyan.places.selectors import PLACE_MODELS, home_places, in_place, place_level, place_resolve, summary
+from banyan.places.selectors import (
+    PLACE_MODELS,
+    home_places,
+    in_place,
+    place_level,
+    place_resolve,
+    place_rows,
+    summary,
+)
 
 PAGE_SIZE = 50
 
@@ -98,44 +108,48 @@ def cell(obj, column: Column, user) -> tuple[str, str | None]:
     """A value as the page shows it, with the link of a related record: (text, url or None)."""
     if column.pii:
         return getattr(obj, column.name), None
-    field, value = column.field, getattr(obj, column.name)
-    if value is None or value == "":
-        return "", None
-    if field.is_relation:
+    value = getattr(obj, column.name)
+    if column.field.is_relation and value is not None:
         return str(value), detail_url(value, user)
-    if field.choices:
-        return _(str(getattr(obj, f"get_{field.name}_display")())), None
-    if isinstance(field, models.DateTimeField):
-        return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"), None
-    if isinstance(field, models.DateField):
-        return formats.date_format(value, "DATE_FORMAT"), None
-    if isinstance(field, models.BooleanField):
-        return (_("是") if value else _("否")), None
-    if isinstance(field, models.JSONField):
-        return json_text(value), None
-    if isinstance(value, int):
-        return f"{value:,}", None  # grouped by thousands in Chinese too (Django's format for it has no separator)
-    return formats.localize(value), None
+    return field_text(obj, column.field), None
 
 
-def json_text(value) -> str:
-    """Structured data in words, never dumped raw on a page: a drawn boundary by its vertices (the map that
-    shows it is the boundary widget's job), anything else by its number of items."""
-    geometry = value.get("geometry", value) if isinstance(value, dict) else None
-    if isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
-        return _("已绘制边界（%(n)s 个顶点）") % {"n": f"{_vertices(geometry.get('coordinates')):,}"}
-    if isinstance(value, dict | list):
-        return _("已填写（%(n)s 项）") % {"n": len(value)} if value else ""
-    return str(value)
+def export_listing(request, entry: Entry) -> models.QuerySet:
+    """The rows an export holds: the list's own (search, filters, place, order). The one definition for an export
+    sent at once and one built by the worker from the stored query string (banyan.ledgers.services). Only rows
+    where a role that may export them is held: another role may show more on the list, not let it out."""
+    return listing(request, entry, Action.EXPORT).rows
 
 
-def _vertices(coordinates) -> int:
-    """The corners of a polygon's rings (GeoJSON repeats a ring's first position at its end)."""
-    if not isinstance(coordinates, list) or not coordinates:
-        return 0
-    if all(isinstance(p, list) and p and all(isinstance(c, int | float) for c in p) for p in coordinates):
-        return len(coordinates) - (1 if len(coordinates) > 1 and coordinates[0] == coordinates[-1] else 0)
-    return sum(_vertices(part) for part in coordinates)
+def export_rows(entry: Entry, rows: models.QuerySet, seen=None) -> tuple[list[str], Iterator[list]]:
+    """The titles and rows of an export of `rows` (already through the access door), as the list's columns;
+    `seen` collects each row's id as it is written, so an audit names exactly the rows in the file."""
+    cols = columns(entry.model, entry.list_fields)
+    # A code's name looked up once per export: translating it again for every cell took most of a long export.
+    names = [{code: _(str(name)) for code, name in c.field.flatchoices}
+             if c.field.choices and not c.pii and not c.field.is_relation else None for c in cols]
+
+    def value(obj, column, named):
+        if named is None:
+            return export_value(obj, column)
+        code = getattr(obj, column.name)
+        return "" if code is None else named[code] if code in named else export_value(obj, column)
+
+    def values():
+        source = rows.iterator(chunk_size=2000)
+        try:
+            for obj in source:
+                if seen is not None:
+                    seen.append(obj.pk)
+                yield [value(obj, c, named) for c, named in zip(cols, names, strict=True)]
+        finally:
+            source.close()  # its cursor too, at once, when an export stops halfway: the connection writes next
+
+    return [str(c.label) for c in cols], values()
+
+
+def export_file_name(model, fmt: str, day: dt.date | None = None) -> str:
+    return f"{model._meta.verbose_name_plural}-{day or timezone.localdate():%Y%m%d}.{fmt}"
 
 
 def export_value(obj, column: Column):
@@ -246,131 +260,40 @@ def crumbs(user, chain, visible: set | None = None) -> list[dict]:
     return out
 
 
-def list_url(slug: str, **params) -> str:
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return reverse("record-list", args=[slug]) + (f"?{query}" if query else "")
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Dashboards: the figures of a place, the comparison of its communities, the data of its two charts.
 
 
-def _rows(model, user, place):
-    qs = model.objects.visible_to(user)
-    return in_place(qs, place) if place is not None else qs
-
-
-def _tile(user, model, label, value, slug, place, parts=()) -> dict | None:
-    if not can(user, Action.VIEW, model):
-        return None
-    token = place_token(place) if place is not None else None
-    return {"label": label, "value": value, "url": list_url(slug, place=token),
-            "parts": [{"label": p[0], "value": p[1], "url": list_url(slug, place=token, **p[2]) if len(p) > 2
-                       else None} for p in parts]}
-
-
-def tiles(user, s: dict, place) -> list[dict]:
-    from banyan.party.models import PartyMember, PartyOrg
-    from banyan.people.models import Enterprise, Household, RentalProperty, Residency, Resident
-    from banyan.places.models import IndustrialPark
-
-    rate = f"{s['rental_occupancy_rate'] * 100:.0f}%" if s["rental_occupancy_rate"] is not None else "—"
-    found = [
-        _tile(user, Resident, _("居民"), s["residents"], "residents", place, [
-            (_("户籍"), s["residents_registered"], {"residency": Residency.REGISTERED}),
-            (_("常住"), s["residents_permanent"], {"residency": Residency.PERMANENT}),
-            (_("流动"), s["residents_migrant"], {"residency": Residency.MIGRANT})]),
-        _tile(user, Household, _("户"), s["households"], "households", place),
-        _tile(user, RentalProperty, _("出租屋"), s["rental_properties"], "rental-properties", place, [
-            (_("房间"), s["rental_rooms"]), (_("已入住"), s["rental_rooms_occupied"]), (_("入住率"), rate)]),
-        _tile(user, IndustrialPark, _("村级工业园"), s["industrial_parks"], "industrial-parks", place),
-        _tile(user, Enterprise, _("企业"), s["enterprises"], "enterprises", place, [
-            (_("从业人数"), s["enterprise_headcount"])]),
-        _tile(user, PartyMember, _("党员"), s["party_members"], "party-members", place, [
-            (_("本地"), s["local_members"], {"kind": PartyMember.Kind.LOCAL}),
-            (pgettext("党员类别", "流动"), s["mobile_members"], {"kind": PartyMember.Kind.MOBILE}),
-            (_("在职"), s["in_service_members"], {"kind": PartyMember.Kind.IN_SERVICE})]),
-        _tile(user, PartyOrg, _("党组织"), s["party_orgs"], "party-orgs", place, [
-            (_("党支部"), s["party_branches"], {"level": PartyOrg.Level.BRANCH}),
-            (_("党小组"), s["party_groups"], {"level": PartyOrg.Level.GROUP})]),
-        _tile(user, Community, _("社区"), s["communities"], "communities", place),
-        _tile(user, Grid, _("网格"), s["grids"], "grids", place),
-    ]
-    return [t for t in found if t is not None]
-
-
-def community_rows(user, place) -> list[dict]:
-    """One row per community at or below `place`, by grouped counts: a fixed number of queries for any size."""
-    from banyan.party.models import PartyMember
-    from banyan.people.models import Enterprise, Household, RentalProperty, RentalRoom, Residency, Resident
-
-    def by_community(model, **aggregates):
-        qs = _rows(model, user, place).values("community_id").order_by()
-        return {r.pop("community_id"): r for r in qs.annotate(**(aggregates or {"n": Count("pk")}))}
-
-    residents = {}
-    for community_id, residency, n in (_rows(Resident, user, place).values_list("community_id", "residency")
-                                       .annotate(n=Count("pk")).order_by()):
-        residents.setdefault(community_id, {})[residency] = n
-    counts = {
-        "households": by_community(Household),
-        "rental_properties": by_community(RentalProperty),
-        "rental_rooms": by_community(RentalRoom),
-        "enterprises": by_community(Enterprise, n=Count("pk"), headcount=Sum("headcount")),
-        "party_members": by_community(PartyMember),
-    }
-    rows = []
-    for community in _rows(Community, user, place).select_related("town"):
-        mine = residents.get(community.pk, {})
-        row = {"community": community, "url": reverse("record-detail", args=["communities", community.pk]),
-               "residents": sum(mine.values()), "registered": mine.get(Residency.REGISTERED, 0),
-               "permanent": mine.get(Residency.PERMANENT, 0), "migrant": mine.get(Residency.MIGRANT, 0),
-               "headcount": counts["enterprises"].get(community.pk, {}).get("headcount") or 0}
-        row.update({name: found.get(community.pk, {}).get("n", 0) for name, found in counts.items()})
-        rows.append(row)
-    rows.sort(key=lambda r: (-r["residents"], r["community"].code))
-    return rows
-
-
-def grid_bars(user, place) -> list[tuple[str, int]]:
-    """Residents per grid one level below `place` (a community: its second-level grids), micro-grids rolled up."""
-    from banyan.people.models import Resident
-
-    community_id = place.pk if isinstance(place, Community) else place.community_id
-    grids = {g["pk"]: g for g in Grid.objects.visible_to(user).filter(community_id=community_id)
-             .values("pk", "parent_id", "level", "name")}
-    top = Grid.Level.GRID if isinstance(place, Community) else place.level + 1
-    totals: dict[str, int] = {}
-    for grid_id, n in _rows(Resident, user, place).values_list("grid_id").annotate(n=Count("pk")).order_by():
-        grid = grids.get(grid_id)
-        while grid and grid["level"] > top and grid["parent_id"] in grids:
-            grid = grids[grid["parent_id"]]
-        name = grid["name"] if grid else _("未划分网格")
-        totals[name] = totals.get(name, 0) + n
-    return sorted(totals.items(), key=lambda item: -item[1])
+def community_rows(user, place, rows) -> tuple[list, list[dict]]:
+    """The comparison's columns, and one row per community at or below `place`, by grouped counts that each app
+    registered: a fixed number of queries for any size."""
+    columns, values = comparison_of(rows)
+    out = []
+    for community in rows(Community).select_related("town"):
+        row = {"community": community, "url": reverse("record-detail", args=["communities", community.pk])}
+        row.update({key: values.get(key, {}).get(community.pk, 0) for key, _label in columns})
+        row["cells"] = [{"label": label, "value": row[key]} for key, label in columns]
+        out.append(row)
+    first = columns[0][0] if columns else None
+    out.sort(key=lambda r: (-(r[first] if first else 0), r["community"].code))
+    return columns, out
 
 
 def dashboard(user, place) -> dict:
     """Tiles, charts and (for a town, a district or several places) the comparison of communities."""
-    from banyan.people.models import Residency
-
+    rows = place_rows(user, place)
     figures = summary(user, place)
     level = place_level(place) if place is not None else None
-    comparison = community_rows(user, place) if level in (None, Level.DISTRICT, Level.TOWN) else None
-    if comparison is not None:
-        bars = [(r["community"].name, r["residents"]) for r in comparison if r["residents"]][:20]
-        bars_title = _("各社区居民人数")
-    else:
-        bars, bars_title = grid_bars(user, place)[:20], _("各网格居民人数")
-    residency = [{"name": str(Residency.REGISTERED.label), "value": figures["residents_registered"]},
-                 {"name": str(Residency.PERMANENT.label), "value": figures["residents_permanent"]},
-                 {"name": str(Residency.MIGRANT.label), "value": figures["residents_migrant"]}]
-    charts = {"residency": {"title": _("居民构成"), "data": residency},
-              "bars": {"title": bars_title, "names": [b[0] for b in bars], "values": [b[1] for b in bars]}}
-    counted = ("residents", "households", "rental_properties", "enterprises", "party_members")
-    idle = [r for r in comparison or () if not any(r[k] for k in counted)]
-    return {"figures": figures, "tiles": tiles(user, figures, place), "charts": charts,
-            "show_charts": figures["residents"] > 0,
+    columns, comparison = community_rows(user, place, rows) if level in (None, Level.DISTRICT, Level.TOWN) \
+        else ([], None)
+    charts = {}
+    for part in PARTS:
+        if part.charts is not None:
+            charts.update(part.charts(user, place, figures, rows, comparison))
+    idle = [r for r in comparison or () if not any(c["value"] for c in r["cells"])]
+    token = place_token(place) if place is not None else None
+    return {"figures": figures, "tiles": tiles_of(user, figures, token), "charts": charts,
+            "show_charts": bool(charts), "columns": [label for _key, label in columns],
             # Communities with nothing registered yet are named once below the table, not given a row of zeros.
             "comparison": [r for r in comparison if r not in idle] if comparison is not None else None,
             "idle": idle, "several_towns": level in (None, Level.DISTRICT)}
@@ -381,13 +304,12 @@ def dashboard(user, place) -> dict:
 
 
 def search_q(entry: Entry, q: str) -> Q:
-    """Text fields by substring; personal numbers by exact match on their keyed hash (never by substring)."""
+    """Text fields by substring; personal numbers whole (keyed hash) or by their last four (never by other
+    substrings)."""
     cond = Q()
     for name in entry.search_fields:
         cond |= Q(**{f"{name}__icontains": q})
-    for name in entry.pii:
-        cond |= Q(**{f"{name}_hash": keyed_hash(normalize(pii_kind(name), q))})
-    return cond
+    return cond | number_q(entry.pii, q)
 
 
 def ordering(entry: Entry, requested: str) -> list[str]:
@@ -461,13 +383,29 @@ def home(request):
     place = place_from_param(user, request.GET.get("place", ""), homes) if request.GET.get("place") else None
     if place is None and len(homes) == 1:
         place = homes[0]
+    chain = place_chain(place) if place is not None else []
+    visible = visible_places(user, [*chain, *homes])  # the crumbs' links and the home places' in one query
     context = {
         "homes": [{"token": place_token(p), "label": str(p), "selected": p == place} for p in homes],
         "place": place,
-        "crumbs": crumbs(user, place_chain(place)) if place is not None else [],
+        "crumbs": crumbs(user, chain, visible),
         "dashboard": dashboard(user, place) if homes else None,
+        "todo": todo_list(user),
+        "mine": my_links(user) + place_links(user, homes, visible),
     }
     return render(request, "core/home.html", context)
+
+
+def place_links(user, places, visible: set | None = None) -> list[Link]:
+    """The pages of the user's own places that their role may open (`visible`: from `visible_places`)."""
+    visible, out = visible_places(user, places) if visible is None else visible, []
+    for place in places:
+        model = type(place)
+        if (model._meta.label_lower, place.pk) in visible:
+            slug = BY_LABEL[model._meta.label_lower].slug
+            out.append(Link(str(place), reverse("record-detail", args=[slug, place.pk]),
+                            str(model._meta.verbose_name)))
+    return out
 
 
 class EntryView(LoginRequiredMixin, View):
@@ -551,16 +489,19 @@ class RecordExport(EntryView):
     permission = Action.EXPORT
 
     def get(self, request, entry, fmt):
-        # Only rows where a role that may export them is held: another role may show more on the list, not let
-        # it out.
-        found = listing(request, entry, Action.EXPORT)
-        cols = columns(self.model, entry.list_fields)
-        ids = list(found.rows.values_list("pk", flat=True))
+        from banyan.ledgers import services as ledgers
+
+        found = export_listing(request, entry)
+        # A short list is sent at once, as a click on a link is expected to; a longer one (seconds of silence
+        # otherwise) is built by the worker, and its page shows progress and then the download.
+        ids = list(found.values_list("pk", flat=True)[:ledgers.INLINE_EXPORT_ROWS + 1])
+        if len(ids) > ledgers.INLINE_EXPORT_ROWS:
+            job = ledgers.export_job_create(by=request.user, kind=entry.slug, fmt=fmt, query=request.GET.urlencode())
+            return redirect("export-detail", pk=job.pk)
         export_audit(by=request.user, model=self.model, rows=len(ids), masked=True, ids=ids,
-                     data={"query": request.GET.urlencode()[:500]})
-        titles = [str(c.label) for c in cols]
-        rows = ([export_value(obj, c) for c in cols] for obj in found.rows.iterator(chunk_size=2000))
-        name = f"{self.model._meta.verbose_name_plural}-{timezone.localdate():%Y%m%d}.{fmt}"
+                     data={"query": request.GET.urlencode()[:500], "format": fmt})
+        titles, rows = export_rows(entry, found)
+        name = export_file_name(self.model, fmt)
         if fmt == "xlsx":
             path = xlsx_file(titles, rows, str(self.model._meta.verbose_name_plural))
             response = FileResponse(_unlinked(path), as_attachment=True, filename=name)

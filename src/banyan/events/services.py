@@ -48,7 +48,8 @@ def event_record(*, by, action: str, obj=None, model=None, changes: list | None 
                  data: dict | None = None) -> Event:
     """One event about one record (`obj`), or about a kind of record as a whole (`model`, e.g. an export)."""
     model = type(obj) if obj is not None else model
-    user = by if by is not None and by.is_authenticated else None
+    # The terminal's import may run as nobody in particular (an unsaved superuser): the event is the system's.
+    user = by if by is not None and by.is_authenticated and by.pk else None
     return Event.objects.create(
         user=user, action=action, model=model._meta.label_lower,
         object_id=obj.pk if obj is not None else None,

@@ -248,6 +248,9 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
     exists = pl.col("pk_db").is_not_null()
     foreign = ~(pl.col("_place_community").is_in(places.writable_communities)
                 | pl.col("_place_grid").is_in(places.grid_ids)).fill_null(False)
+    if kind.label == "people.resident":  # a person registered in another community moves in by a request
+        elsewhere = exists & ~pl.col("_place_community").is_in(places.reachable).fill_null(False)
+        df = refuse(df, elsewhere, _("该身份证号已在您管辖范围以外的其他社区登记，请提交迁入申请"))
     df = refuse(df, exists & foreign, _("该记录已在您管辖范围以外登记，不能导入或修改"))
     changed = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_db")) for c in compare])
     if "_property_changed" in df.columns:  # a room whose rental property the file corrects

@@ -59,13 +59,14 @@ class Places:
 
     def __init__(self, *, user, kind: Kind, community=None):
         from banyan.accounts.roles import Action
-        from banyan.places.models import Community, Grid
+        from banyan.core.scoping import writable_places
+        from banyan.places.models import Community
 
         self.default_community = community
+        # Whole communities here (a grid's records are checked against its grid below), and the grids.
         writable = Community.objects.visible_to(user, Action.CHANGE, on=kind.label)
         self.writable_communities = sorted(writable.values_list("pk", flat=True))
-        grids = list(Grid.objects.visible_to(user, Action.CHANGE, on=kind.label).values_list(
-            "pk", "community_id", "name", "code"))
+        grids = list(writable_places(user, kind.label)[1].values_list("pk", "community_id", "name", "code"))
         self.grids = {f"{c}{SEP}{name}": pk for pk, c, name, _code in grids}
         self.grids |= {f"{c}{SEP}{code}": pk for pk, c, _name, code in grids if code}
         self.grid_ids = sorted({pk for pk, *_ in grids})

@@ -3,23 +3,15 @@
 import re
 from pathlib import Path
 
-from django.db.models import Q
-
 from banyan.accounts.roles import Action
-from banyan.core.scoping import can, scope_q
+from banyan.core.scoping import can
 from banyan.ledgers.kinds import KINDS, Kind
-from banyan.ledgers.models import ImportJob
+from banyan.ledgers.models import ExportJob, ImportJob
 
 
 def visible_jobs(user):
-    """Jobs in the user's places, and their own (a grid worker's imports have no place level of their own)."""
-    q = scope_q(ImportJob, user)
-    jobs = ImportJob.objects.select_related("user", "community")
-    if q is None:
-        return jobs.filter(user=user)
-    if not q:  # a superuser's empty filter: everything (OR-ing it with another Q would narrow it to that Q)
-        return jobs
-    return jobs.filter(q | Q(user=user))
+    """Jobs in the user's places, and their own: through the access door (ImportJob.scope_rows)."""
+    return ImportJob.objects.visible_to(user).select_related("user", "community")
 
 
 def importable_kinds(user) -> list[Kind]:
@@ -55,3 +47,15 @@ def masked_cell(value):
     if _MOBILE.fullmatch(text):
         return mask("phone", text)
     return value
+
+
+def export_jobs(user):
+    """The user's own exports, newest first (an export is its owner's alone: see ExportJob)."""
+    return ExportJob.objects.visible_to(user)
+
+
+def may_export(user) -> bool:
+    """Whether the user may export some list at all (the 工具 menu's 我的导出)."""
+    from banyan.core.registry import ENTRIES
+
+    return any(can(user, Action.EXPORT, entry.model) for entry in ENTRIES)

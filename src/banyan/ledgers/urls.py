@@ -9,4 +9,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import-detail"),
     path("imports/<int:pk>/confirm/", views.import_confirm, name="import-confirm"),
     path("imports/<int:pk>/refused.xlsx", views.import_refused, name="import-refused"),
+    path("exports/", views.export_list, name="export-list"),
+    path("exports/<int:pk>/", views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/download/", views.export_download, name="export-download"),
 ]

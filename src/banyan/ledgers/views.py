@@ -1,10 +1,12 @@
-"""Import pages: upload a ledger, watch it validate, read the preview and the refused rows, confirm."""
+"""Import pages: upload a ledger, watch it validate, read the preview and the refused rows, confirm.
+Export pages: watch a long export being built, download it."""
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from banyan.accounts.roles import Action
 from banyan.accounts.services import export_audit
+from banyan.core.scoping import get_visible_or_404
 from banyan.ledgers.kinds import KINDS
-from banyan.ledgers.models import ImportJob
-from banyan.ledgers.selectors import importable_kinds, refused_preview, visible_jobs
-from banyan.ledgers.services import import_job_confirm, import_job_create
+from banyan.ledgers.models import ExportJob, ImportJob
+from banyan.ledgers.selectors import export_jobs, importable_kinds, may_export, refused_preview, visible_jobs
+from banyan.ledgers.services import INLINE_EXPORT_ROWS, export_job_download, import_job_confirm, import_job_create
 from banyan.ledgers.templates_xlsx import template_xlsx
 from banyan.places.models import Community
 
@@ -46,10 +49,7 @@ class ImportForm(forms.Form):
 
 
 def _job_or_404(request, pk) -> ImportJob:
-    try:
-        return visible_jobs(request.user).get(pk=pk)
-    except (ImportJob.DoesNotExist, ValueError):
-        raise Http404 from None
+    return get_visible_or_404(ImportJob, request.user, pk)
 
 
 @login_required
@@ -118,4 +118,38 @@ def import_template(request, kind):
     response = HttpResponse(template_xlsx(spec),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(True, f"{spec.title}导入模板.xlsx")
+    return response
+
+
+# Exports built in the background (started by the 导出 links of a long list: core.views.RecordExport).
+
+
+@login_required
+def export_list(request):
+    jobs = export_jobs(request.user)[:50]
+    if not jobs and not may_export(request.user):
+        raise PermissionDenied(_("您没有导出的权限。"))
+    return render(request, "ledgers/exports.html", {"title": _("我的导出"), "jobs": jobs,
+                                                    "inline_rows": INLINE_EXPORT_ROWS})
+
+
+@login_required
+def export_detail(request, pk):
+    job = get_visible_or_404(ExportJob, request.user, pk)
+    list_url = reverse("record-list", args=[job.kind]) + (f"?{job.query}" if job.query else "") if job.entry else ""
+    context = {"title": _("导出%(kind)s") % {"kind": job.kind_title}, "job": job, "list_url": list_url}
+    if request.headers.get("HX-Request"):
+        return render(request, "ledgers/_export_status.html", context)
+    return render(request, "ledgers/export_detail.html", context)
+
+
+@login_required
+def export_download(request, pk):
+    """The file, for its owner only (another user's job is a 404 like a missing one); each download recorded."""
+    job = get_visible_or_404(ExportJob, request.user, pk)
+    if not job.downloadable:
+        return redirect("export-detail", pk=job.pk)  # not ready yet, failed or expired: its page says which
+    response = FileResponse(export_job_download(job=job, by=request.user), as_attachment=True,
+                            filename=job.file_name)
+    response["Cache-Control"] = "no-store"
     return response

@@ -11,3 +11,4 @@ class PartyConfig(AppConfig):
         from banyan.party.dashboard import PART
 
         dashboard_part(PART)
+        from banyan.party import selectors  # noqa: F401  (registers the member's own links)

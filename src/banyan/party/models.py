@@ -2,8 +2,10 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from banyan.accounts.roles import own_only
 from banyan.core.pii import pii_fields, pii_property
 from banyan.core.validators import validate_not_future
 from banyan.people.models import SEX
@@ -29,6 +31,24 @@ class PartyOrg(CommunityPlace):
     class Meta:
         verbose_name = verbose_name_plural = _("党组织")
         ordering = ["community", "pk"]
+
+    @classmethod
+    def scope_rows(cls, assignment, within):
+        """A role that sees only its own (a party member) sees its branch (with its groups) and the organisations
+        above it, not every organisation of the place; other roles see the organisations at their place."""
+        lookup = cls.place_lookups.get(assignment.level)
+        if lookup is None:
+            return None
+        if not own_only(assignment.role, "party.partyorg"):
+            return within(lookup)
+        branch = own_branch(assignment)
+        if branch is None:
+            return None
+        ancestors, org = [], branch
+        while org.parent_id:
+            ancestors.append(org.parent_id)
+            org = org.parent
+        return within(lookup) & (Q(pk=branch.pk) | Q(parent_id=branch.pk) | Q(pk__in=ancestors))
 
     def __str__(self):
         return self.name
@@ -66,6 +86,22 @@ class PartyMember(GriddedPlace):
     work_unit = models.CharField(_("工作单位"), max_length=100, blank=True,
                                  help_text=_("在职党员填写所在机关或单位"))
 
+    @classmethod
+    def scope_rows(cls, assignment, within):
+        """A role that sees only its own (a party member) sees the user's own file and the members of their branch
+        (until their own work, such as household links and check-ins, exists); other roles see the members at
+        their place."""
+        lookup = cls.place_lookups.get(assignment.level)
+        if lookup is None:
+            return None
+        if not own_only(assignment.role, "party.partymember"):
+            return within(lookup)
+        mine = Q(user_id=assignment.user_id)
+        branch = own_branch(assignment)
+        if branch is not None:
+            mine |= Q(org_id=branch.pk) | Q(org__parent_id=branch.pk)
+        return within(lookup) & mine
+
     class Meta:
         verbose_name = verbose_name_plural = _("党员")
         ordering = ["community", "pk"]
@@ -82,3 +118,15 @@ class PartyMember(GriddedPlace):
             raise ValidationError({"org": _("所在党组织须属于该社区。")})
         if self.kind == self.Kind.IN_SERVICE and not self.work_unit:
             raise ValidationError({"work_unit": _("在职党员须填写工作单位。")})
+
+
+def own_branch(assignment) -> PartyOrg | None:
+    """The branch (党支部 or above) of the party member who holds this role: a group's member belongs to the
+    group's branch. Kept on the assignment, which lives as long as the request."""
+    if "_own_branch" not in assignment.__dict__:
+        member = PartyMember.objects.filter(user_id=assignment.user_id).select_related("org__parent").first()
+        org = member.org if member is not None else None
+        if org is not None and org.level == PartyOrg.Level.GROUP and org.parent_id:
+            org = org.parent
+        assignment.__dict__["_own_branch"] = org
+    return assignment.__dict__["_own_branch"]

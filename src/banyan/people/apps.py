@@ -11,3 +11,6 @@ class PeopleConfig(AppConfig):
         from banyan.people.dashboard import PART
 
         dashboard_part(PART)
+        # The step names of residents' timelines, and the transfer requests in the to-do list.
+        import banyan.people.selectors  # noqa: F401
+        import banyan.people.services  # noqa: F401

@@ -7,10 +7,18 @@ from django.utils.translation import gettext_lazy
 from banyan.core.dashboard import DashboardPart, Tile
 
 
-def figures(rows) -> dict:
-    from banyan.people.models import Enterprise, Household, RentalProperty, RentalRoom, Residency, Resident, Tenancy
+def current_residents(rows):
+    """The residents the dashboard counts: those who live here now. Who moved out or died stays in the registry
+    (under 状态 on the residents list) but is no longer counted."""
+    from banyan.people.models import Resident, ResidentStatus
 
-    by_residency = dict(rows(Resident).values_list("residency").annotate(n=Count("pk")).order_by())
+    return rows(Resident).filter(status=ResidentStatus.CURRENT)
+
+
+def figures(rows) -> dict:
+    from banyan.people.models import Enterprise, Household, RentalProperty, RentalRoom, Residency, Tenancy
+
+    by_residency = dict(current_residents(rows).values_list("residency").annotate(n=Count("pk")).order_by())
     residents = {k: by_residency.get(k, 0) for k in Residency.values}
     enterprises = rows(Enterprise).aggregate(n=Count("pk"), headcount=Sum("headcount"))
     rooms = rows(RentalRoom).count()
@@ -47,14 +55,14 @@ def tiles(f: dict) -> list[Tile]:
 
 
 def by_community(rows) -> dict:
-    from banyan.people.models import Enterprise, Household, RentalProperty, RentalRoom, Residency, Resident
+    from banyan.people.models import Enterprise, Household, RentalProperty, RentalRoom, Residency
 
     def counts(model):
         return dict(rows(model).values_list("community_id").annotate(n=Count("pk")).order_by())
 
     out = {key: {} for key in ("residents", "registered", "permanent", "migrant")}
     keys = {Residency.REGISTERED: "registered", Residency.PERMANENT: "permanent", Residency.MIGRANT: "migrant"}
-    for community_id, residency, n in (rows(Resident).values_list("community_id", "residency")
+    for community_id, residency, n in (current_residents(rows).values_list("community_id", "residency")
                                        .annotate(n=Count("pk")).order_by()):
         out[keys[residency]][community_id] = n
         out["residents"][community_id] = out["residents"].get(community_id, 0) + n
@@ -88,7 +96,6 @@ def charts(user, place, f: dict, rows, comparison) -> dict:
 
 def grid_bars(user, place, rows) -> list[tuple[str, int]]:
     """Residents per grid one level below `place` (a community: its second-level grids), micro-grids rolled up."""
-    from banyan.people.models import Resident
     from banyan.places.models import Community, Grid
 
     community_id = place.pk if isinstance(place, Community) else place.community_id
@@ -96,7 +103,7 @@ def grid_bars(user, place, rows) -> list[tuple[str, int]]:
              .values("pk", "parent_id", "level", "name")}
     top = Grid.Level.GRID if isinstance(place, Community) else place.level + 1
     totals: dict[str, int] = {}
-    for grid_id, n in rows(Resident).values_list("grid_id").annotate(n=Count("pk")).order_by():
+    for grid_id, n in current_residents(rows).values_list("grid_id").annotate(n=Count("pk")).order_by():
         grid = grids.get(grid_id)
         while grid and grid["level"] > top and grid["parent_id"] in grids:
             grid = grids[grid["parent_id"]]

@@ -5,7 +5,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from banyan.core.pii import HashLookupIndex, pii_fields, pii_property
+from banyan.accounts.roles import Level
+from banyan.core.pii import HashLookupIndex, last_four, pii_fields, pii_property
+from banyan.core.scoping import ScopedManager
 from banyan.core.validators import validate_not_future
 from banyan.places.models import CommunityPlace, GriddedPlace
 
@@ -41,6 +43,15 @@ class Residency(models.TextChoices):
     REGISTERED = "registered", _("户籍人口")
     PERMANENT = "permanent", _("常住人口（非户籍）")
     MIGRANT = "migrant", _("流动人口")
+
+
+class ResidentStatus(models.TextChoices):
+    """Whether a resident still lives here. A resident is never deleted for leaving: moving away and death are
+    status changes (with their date and reason) made by the services in people/services.py."""
+
+    CURRENT = "current", _("在册")
+    MOVED_OUT = "moved_out", _("已迁出")
+    DECEASED = "deceased", _("已死亡")
 
 
 class PropertyCompany(CommunityPlace):
@@ -141,21 +152,33 @@ class Resident(GriddedPlace):
     residence_type = models.CharField(_("住所类型"), max_length=2, choices=RESIDENCE_TYPE, blank=True)
     arrived_on = models.DateField(_("来本地日期"), null=True, blank=True, validators=[validate_not_future])
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+    # Changed only by the services (move out, death, move in), never by the generic forms: the last change's
+    # date and reason stay on the row, every earlier one in its events.
+    status = models.CharField(_("状态"), max_length=10, choices=ResidentStatus.choices,
+                              default=ResidentStatus.CURRENT, editable=False)
+    status_on = models.DateField(_("状态变更日期"), null=True, blank=True, editable=False)
+    status_reason = models.CharField(_("状态变更原因"), max_length=200, blank=True, editable=False)
+    moved_to = models.CharField(_("迁往"), max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = _("居民")
         ordering = ["community", "pk"]
         # Grid, household, dwelling and phone are often blank in imported ledgers: their indexes skip the
-        # blanks (an equality or IN lookup implies NOT NULL, so queries still use them).
-        indexes = [models.Index(fields=["community", "residency"], name="resident_community_residency"),
-                   models.Index(fields=["grid", "residency"], condition=models.Q(grid__isnull=False),
+        # blanks (an equality or IN lookup implies NOT NULL, so queries still use them). Status trails the place
+        # indexes so that counting current residents by place still reads the index alone.
+        indexes = [models.Index(fields=["community", "residency", "status"], name="resident_community_residency"),
+                   models.Index(fields=["grid", "residency", "status"], condition=models.Q(grid__isnull=False),
                                 name="resident_grid_residency"),
                    models.Index(fields=["household"], condition=models.Q(household__isnull=False),
                                 name="resident_household"),
                    models.Index(fields=["dwelling"], condition=models.Q(dwelling__isnull=False),
                                 name="resident_dwelling"),
                    HashLookupIndex(fields=["phone_hash"], condition=models.Q(phone_hash__isnull=False),
-                                   name="resident_phone_hash")]
+                                   name="resident_phone_hash"),
+                   # Finding a person by the last four characters of their ID or phone number (what the mask
+                   # shows) at district size: an index on that expression, not a scan of millions of masks.
+                   models.Index(last_four("id_number"), name="resident_id_last_four"),
+                   models.Index(last_four("phone"), name="resident_phone_last_four")]
         constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="resident_unique_id_number",
                                                violation_error_message=_("该身份证号已登记。"))]
 
@@ -198,6 +221,8 @@ class RentalProperty(GriddedPlace):
 
 
 class RentalRoom(GriddedPlace):
+    place_from = "rental_property"
+
     rental_property = models.ForeignKey(RentalProperty, models.CASCADE, related_name="rooms",
                                         verbose_name=_("出租屋"))
     number = models.CharField(_("房间号"), max_length=20)
@@ -213,22 +238,11 @@ class RentalRoom(GriddedPlace):
     def __str__(self):
         return f"{self.rental_property} {self.number}"
 
-    def save(self, *args, **kwargs):
-        self.follow_property()
-        super().save(*args, **kwargs)
-
-    def clean(self):
-        self.follow_property()
-        super().clean()
-
-    def follow_property(self) -> None:
-        """A room is where its rental property is."""
-        if self.rental_property_id:
-            self.community_id, self.grid_id = self.rental_property.community_id, self.rental_property.grid_id
-
 
 class Tenancy(GriddedPlace):
     """One person living in one rental room from a date, until a move-out date ("一个不漏,人人登记")."""
+
+    place_from = "room"
 
     room = models.ForeignKey(RentalRoom, models.CASCADE, related_name="tenancies", verbose_name=_("出租房间"))
     resident = models.ForeignKey(Resident, models.CASCADE, related_name="tenancies", verbose_name=_("租住人"))
@@ -243,19 +257,81 @@ class Tenancy(GriddedPlace):
     def __str__(self):
         return f"{self.resident} @ {self.room}"
 
-    def save(self, *args, **kwargs):
-        self.follow_room()
-        super().save(*args, **kwargs)
-
     def clean(self):
-        self.follow_room()
         super().clean()
         if self.moved_in and self.moved_out and self.moved_out < self.moved_in:
             raise ValidationError({"moved_out": _("搬离日期不能早于入住日期。")})
         if self.room_id and self.resident_id and self.resident.community_id != self.room.community_id:
             raise ValidationError({"resident": _("租住人须登记在出租屋所在社区。")})
 
-    def follow_room(self) -> None:
-        """A tenancy is where its room is."""
-        if self.room_id:
-            self.community_id, self.grid_id = self.room.community_id, self.room.grid_id
+
+class TransferRequest(models.Model):
+    """A request by the staff of one community (the asker, `to_community`) to move in a resident registered in
+    another (`from_community`), which that community's staff accept or refuse (迁入申请).
+
+    Each side sees the request (see `scope_rows`), but not each other's records: the asker sees only what they
+    typed (the ID number, masked; the reason; the grid and household they chose) and the answer, never the
+    person's name, address, household or community, until the person is theirs; the holder sees the person and
+    the asking community, never the asker's grid or household. Pages and the API show a related record only to
+    those who may open it through the access door, so this holds wherever the request is shown.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        ACCEPTED = "accepted", _("已同意")
+        REFUSED = "refused", _("已拒绝")
+        CANCELLED = "cancelled", _("已撤回")
+
+    resident = models.ForeignKey(Resident, models.PROTECT, related_name="transfer_requests",
+                                 verbose_name=_("居民"))
+    id_number_masked = models.CharField(_("身份证号"), max_length=24, editable=False)
+    from_community = models.ForeignKey("places.Community", models.PROTECT, related_name="+",
+                                       verbose_name=_("原登记社区"))
+    to_community = models.ForeignKey("places.Community", models.PROTECT, related_name="+",
+                                     verbose_name=_("迁入社区"))
+    to_grid = models.ForeignKey("places.Grid", models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("迁入网格"))
+    to_household = models.ForeignKey(Household, models.SET_NULL, null=True, blank=True, related_name="+",
+                                     verbose_name=_("迁入户"))
+    reason = models.CharField(_("申请事由"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey("accounts.User", models.PROTECT, related_name="+", verbose_name=_("申请人"))
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now, editable=False)
+    decided_by = models.ForeignKey("accounts.User", models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("处理人"))
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.CharField(_("处理意见"), max_length=200, blank=True)
+
+    # Where the request is, as the asker placed it: lists narrowed to a place, and what a role reaches at all.
+    place_lookups = {Level.DISTRICT: "to_community__town__district", Level.TOWN: "to_community__town",
+                     Level.COMMUNITY: "to_community", Level.GRID: "to_grid"}
+    # Where the person is registered: the community that decides. Not by grid: a move between communities is
+    # decided by the community, and a grid worker of the person's grid does not see requests for them.
+    holder_lookups = {Level.DISTRICT: "from_community__town__district", Level.TOWN: "from_community__town",
+                      Level.COMMUNITY: "from_community"}
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("迁入申请")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["from_community", "status"], name="transfer_holder_status"),
+                   models.Index(fields=["to_community", "status"], name="transfer_asker_status")]
+        constraints = [models.UniqueConstraint(fields=["resident"], condition=models.Q(status="pending"),
+                                               name="transfer_one_pending",
+                                               violation_error_message=_("该身份证号已有待处理的迁入申请。"))]
+
+    def __str__(self):
+        return _("迁入申请 %(number)s") % {"number": self.pk or ""}
+
+    @property
+    def id_number(self) -> str:
+        """The number the asker typed, as its mask (the generic pages read personal numbers by this name)."""
+        return self.id_number_masked
+
+    @classmethod
+    def scope_rows(cls, assignment, within):
+        """The access door's hook (core/scoping.py): a request is at both communities, the asker's (down to
+        the grid they chose) and the holder's."""
+        q = within(cls.place_lookups[assignment.level])
+        holder = cls.holder_lookups.get(assignment.level)
+        return q | within(holder) if holder else q

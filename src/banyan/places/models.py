@@ -80,10 +80,37 @@ class CommunityPlace(models.Model):
     community = models.ForeignKey(Community, models.PROTECT, related_name="+", verbose_name=_("社区"))
 
     place_lookups = {k: v for k, v in COMMUNITY_LOOKUPS.items() if k != Level.GRID}
+    # The related record this one takes its place (community, and grid where it has one) from: a dwelling from
+    # its building, a room from its rental property. Forms and the API do not ask for those columns.
+    place_from: str | None = None
     objects = ScopedManager()
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        self.take_place()
+        super().save(*args, **kwargs)
+
+    def full_clean(self, exclude=None, *args, **kwargs):
+        self.take_place()
+        # A form without a community field (a grid worker's) requires the grid, and says so itself.
+        if not self.community_id and not self.place_from and hasattr(self, "grid_id") \
+                and "community" not in (exclude or ()):
+            raise ValidationError({"community": _("请选择社区，或选择网格。")})
+        super().full_clean(exclude, *args, **kwargs)
+
+    def take_place(self) -> None:
+        """Set the place columns that follow from others: from `place_from`'s record, or the community from the
+        grid. The one rule for pages, the API and every save."""
+        if self.place_from:
+            if getattr(self, f"{self.place_from}_id"):
+                parent = getattr(self, self.place_from)
+                self.community_id = parent.community_id
+                if hasattr(self, "grid_id"):
+                    self.grid_id = getattr(parent, "grid_id", None)
+        elif getattr(self, "grid_id", None) and not self.community_id:
+            self.community_id = self.grid.community_id
 
 
 class GriddedPlace(CommunityPlace):
@@ -289,6 +316,7 @@ class Building(GriddedPlace):
 
 
 class Dwelling(GriddedPlace):
+    place_from = "building"
     building = models.ForeignKey(Building, models.PROTECT, related_name="dwellings", verbose_name=_("楼栋"))
     number = models.CharField(_("房号"), max_length=30)
     area_m2 = models.DecimalField(_("面积（平方米）"), max_digits=8, decimal_places=1, null=True, blank=True)
@@ -300,16 +328,3 @@ class Dwelling(GriddedPlace):
 
     def __str__(self):
         return f"{self.building} {self.number}"
-
-    def save(self, *args, **kwargs):
-        self.follow_building()
-        super().save(*args, **kwargs)
-
-    def clean(self):
-        self.follow_building()
-        super().clean()
-
-    def follow_building(self) -> None:
-        """A dwelling is where its building is: the place columns follow the building."""
-        if self.building_id:
-            self.community_id, self.grid_id = self.building.community_id, self.building.grid_id

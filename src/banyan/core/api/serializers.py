@@ -16,20 +16,13 @@ from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from banyan.accounts.models import RoleAssignment, User
-from banyan.accounts.roles import Action
 from banyan.core.dashboard import summary_keys
-from banyan.core.pii import keyed_hash
+from banyan.core.pii import number_clean
 from banyan.core.registry import BY_LABEL, ENTRIES, Entry
-from banyan.core.validators import validate_id_number, validate_mobile
+from banyan.core.scoping import writable_places
 from banyan.events.models import event_action_label
-from banyan.places.models import Grid
 
 _PII_COLUMN = re.compile(r"_(enc|hash|masked)$")
-
-
-def pii_kind(name: str) -> str:
-    """Every personal attribute is an ID number or a (mobile) phone number."""
-    return "id_number" if name.endswith("id_number") else "phone"
 
 
 def error_detail(error: DjangoValidationError) -> dict:
@@ -52,12 +45,9 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         model, user = self.queryset.model, self.context["request"].user
-        label = self.parent.Meta.model._meta.label_lower
-        if self.field_name == "grid":
-            return model.objects.visible_to(user, Action.CHANGE, on=label)
-        if self.field_name == "community":
-            grids = Grid.objects.visible_to(user, Action.CHANGE, on=label).values("community_id")
-            return model.objects.visible_to(user, Action.CHANGE, on=label) | model.objects.filter(pk__in=grids)
+        if self.field_name in ("community", "grid"):
+            communities, grids = writable_places(user, self.parent.Meta.model._meta.label_lower)
+            return communities if self.field_name == "community" else grids
         return model.objects.visible_to(user)
 
 
@@ -68,8 +58,9 @@ class PiiField(serializers.CharField):
     blank clears it.
     """
 
-    def __init__(self, *, kind: str, unique: bool, **kwargs):
-        self.kind, self.unique = kind, unique
+    def __init__(self, *, unique: bool = True, **kwargs):
+        # unique=False: a number that is expected to be registered already (asking for a transfer of its holder)
+        self.unique = unique
         help_text = gettext_lazy("读取时为脱敏号码；写入时填完整号码，校验后加密保存。")
         super().__init__(required=False, allow_blank=True, max_length=32, help_text=help_text, **kwargs)
 
@@ -80,16 +71,10 @@ class PiiField(serializers.CharField):
             raise serializers.SkipField
         if not value:
             return ""
-        value = validate_id_number(value) if self.kind == "id_number" else validate_mobile(value)
-        if self.unique and self._registered(value, instance):
-            # Checked over every place on purpose: a person is registered once in the district.
-            taken = _("该身份证号已登记。") if self.kind == "id_number" else _("该号码已登记。")
-            raise serializers.ValidationError(taken)
-        return value
-
-    def _registered(self, value: str, instance) -> bool:
-        rows = self.parent.Meta.model._default_manager.filter(**{f"{self.source}_hash": keyed_hash(value)})
-        return rows.exclude(pk=instance.pk).exists() if instance is not None else rows.exists()
+        try:
+            return number_clean(self.parent.Meta.model, self.source, value, instance=instance, taken=self.unique)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from None
 
 
 class DisplayField(serializers.CharField):
@@ -104,50 +89,15 @@ class DisplayField(serializers.CharField):
 
 
 class RecordSerializer(serializers.ModelSerializer):
-    """Base of the generated serializers: input is validated here, and written by the view through record_save."""
+    """Base of the generated serializers: input is validated here, and written by the view through record_save
+    (the model takes its place columns from its grid or parent record: `CommunityPlace.take_place`)."""
 
     entry: Entry
     serializer_related_field = ScopedRelatedField
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        fields = set(self.entry.form_fields)
-        if {"community", "grid"} <= fields:
-            return self._place_from_grid(attrs)
-        if "community" not in fields and _has_field(self.Meta.model, "community"):
-            return self._place_from_parent(attrs)
-        return attrs
-
-    def _place_from_grid(self, attrs):
-        # A grid worker may not choose a community, only their grids: a record given a grid is in its community.
-        if attrs.get("grid") is not None and not attrs.get("community"):
-            attrs["community"] = attrs["grid"].community
-        elif self.instance is None and not attrs.get("community"):
-            raise serializers.ValidationError({"community": _("请选择社区，或选择网格。")})
-        return attrs
-
-    def _place_from_parent(self, attrs):
-        """Dwellings, rental rooms and tenancies are where their parent is (the first related field).
-
-        Their models copy the place in save(), but record_save validates the record before saving it.
-        """
-        for name in self.entry.form_fields:
-            parent = attrs.get(name)
-            if isinstance(parent, models.Model) and _has_field(type(parent), "community"):
-                attrs["community_id"] = parent.community_id
-                if _has_field(self.Meta.model, "grid"):
-                    attrs["grid_id"] = getattr(parent, "grid_id", None)
-                return attrs
-        return attrs
-
 
 def _has_field(model, name: str) -> bool:
     return any(f.name == name for f in model._meta.fields)
-
-
-def _is_unique_hash(model, name: str) -> bool:
-    return any(isinstance(c, models.UniqueConstraint) and tuple(c.fields) == (f"{name}_hash",)
-               for c in model._meta.constraints)
 
 
 @cache
@@ -161,8 +111,7 @@ def record_serializer(entry: Entry) -> type[RecordSerializer]:
     for name in dict.fromkeys(entry.list_fields + entry.form_fields):
         names.append(name)
         if name in entry.pii:
-            attrs[name] = PiiField(kind=pii_kind(name), unique=_is_unique_hash(model, name),
-                                   label=model._meta.get_field(f"{name}_masked").verbose_name,
+            attrs[name] = PiiField(label=model._meta.get_field(f"{name}_masked").verbose_name,
                                    read_only=name not in writable)
             continue
         field = model._meta.get_field(name)

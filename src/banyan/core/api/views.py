@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -48,11 +48,10 @@ from banyan.core.api.serializers import (
     TokenSerializer,
     error_detail,
     name_prefetches,
-    pii_kind,
     record_serializer,
 )
 from banyan.core.filters import filterset_for
-from banyan.core.pii import keyed_hash, normalize
+from banyan.core.pii import number_q
 from banyan.core.registry import Entry
 from banyan.core.scoping import can
 from banyan.core.services import record_delete, record_save
@@ -102,17 +101,15 @@ class RecordPagination(PageNumberPagination):
 
 
 class RecordSearch(SearchFilter):
-    """DRF's search over the entry's text fields; a personal number matches only whole, by its keyed hash."""
+    """DRF's search over the entry's text fields; a personal number matches whole (keyed hash) or by the last
+    four characters its mask shows."""
 
     def filter_queryset(self, request, queryset, view):
         found = super().filter_queryset(request, queryset, view)
         text = request.query_params.get(self.search_param, "").strip()
         if not text or not view.entry.pii:
             return found
-        same_number = Q()
-        for name in view.entry.pii:
-            same_number |= Q(**{f"{name}_hash": keyed_hash(normalize(pii_kind(name), text))})
-        return found | queryset.filter(same_number)
+        return found | queryset.filter(number_q(view.entry.pii, text))
 
 
 class RecordOrdering(OrderingFilter):

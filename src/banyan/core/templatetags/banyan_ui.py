@@ -41,13 +41,17 @@ def registry_menu(context) -> list[dict]:
 
 
 def _tools(request) -> list[dict]:
-    """Work beyond the registries: importing ledgers, for those who may write some kind of them."""
-    from banyan.ledgers.selectors import importable_kinds
+    """Work beyond the registries: importing ledgers, for those who may write some kind of them; their own
+    background exports, for those who may export some list."""
+    from banyan.ledgers.selectors import importable_kinds, may_export
 
-    if not importable_kinds(request.user):
-        return []
-    url = reverse("import-list")
-    return [{"label": _("台账导入"), "url": url, "active": request.path.startswith(url)}]
+    tools = []
+    for label, name, allowed in ((_("台账导入"), "import-list", importable_kinds),
+                                 (_("我的导出"), "export-list", may_export)):
+        if allowed(request.user):
+            url = reverse(name)
+            tools.append({"label": label, "url": url, "active": request.path.startswith(url)})
+    return tools
 
 
 @register.simple_tag(takes_context=True)

@@ -7,19 +7,24 @@ The world, built once per module: for every entry a row in each of four places,
   luohu  a grid of 罗湖 (狮山镇): foreign to roles below the district,
   away   a grid of a community in another district: foreign to everyone.
 The division entries have their own rows (南海区, 丹灶镇, 东联 inside; 狮山镇, 罗湖 and the other district's
-places foreign). Users sit at 南海区 (district), 丹灶镇 (town), 东联 (community) or G1 (grid).
+places foreign). Users sit at 南海区 (district), 丹灶镇 (town), 东联 (community) or G1 (grid); a few hold two
+roles at two places (`PAIRS`), one of which they may only view where the other may change.
 
 Expectations come from RULES (`allows`) and from where each row is, never from the code under test. Each row
 has a path down the place tree (district, town, community, grids); a user's place *covers* a row when the
 user's path is a prefix of the row's; a row is *foreign* when the two paths part (a row "above" the user, such
 as their own community for a grid worker, is neither). A row is visible when its kind is allowed to the role and
-its place covered. Then:
+its place covered; for a user with two roles, each role counts only at its own place. Then:
 - a foreign row is never listed, its personal numbers and its unique name never appear, and its detail, edit,
   delete and reveal answer 404 (403 is accepted only where the role may not do that action on that kind at all,
   which tells nothing about the row) and leave it unchanged; a create placed in foreign territory writes nothing;
 - a visible row is listed and opens; a kind the role may not list answers 403; change, reveal and export work
   exactly where RULES allow them, on rows the user covers;
-- no response carries a clear personal number, except a permitted reveal, of that one number.
+- no response carries a clear personal number, except a permitted reveal, of that one number;
+- every write that goes through leaves exactly its event (created, changed or deleted; by that user, of that kind
+  and record), and a refused one leaves none;
+- a related id outside the user's places, sent on a form or to the API, is answered exactly as an id that does
+  not exist, and nothing is written.
 
 `check_matrix` collects every departure as a line of text, so one run reports all of them; the sanity tests at
 the end break the access door on purpose and expect the matrix to notice.
@@ -33,15 +38,18 @@ import json
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from unittest.mock import patch
 
 import openpyxl
 import pytest
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from banyan.accounts.roles import RULES, Action, Level, Role, allows
-from banyan.core.registry import BY_SLUG, ENTRIES, Entry
+from banyan.accounts.models import RoleAssignment
+from banyan.accounts.roles import RULES, Action, Level, Role, allows, own_only
+from banyan.core.registry import BY_LABEL, BY_SLUG, ENTRIES, Entry
 from banyan.core.scoping import ScopedQuerySet
 from banyan.core.testing import (
     BuildingFactory,
@@ -67,9 +75,10 @@ from banyan.core.testing import (
 from banyan.core.validators import id_check_digit
 from banyan.events.models import Event
 from banyan.ledgers.models import ImportJob
-from banyan.people.models import Residency
+from banyan.people.models import Residency, TransferRequest
 from banyan.places.models import Community, District, Town
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 _tokens = itertools.count(1)
 _numbers = itertools.count(1)
 # Every place a clear ID (18 characters) or mobile number (11 digits) could stand, overlapping.
@@ -84,7 +93,7 @@ def new_token() -> str:
 def token_field(entry: Entry) -> str | None:
     """The text field that carries a row's unique token (None for a tenancy, named after its resident and room)."""
     names = {f.name for f in entry.model._meta.fields}
-    return next((n for n in ("name", "number", "address") if n in names), None)
+    return next((n for n in ("name", "number", "address", "reason") if n in names), None)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -97,6 +106,7 @@ class Row:
     where: str  # G1, G2, luohu, away, or the place's name for the division rows
     path: tuple  # (("district", pk), ("town", pk), ("community", pk), ("grid", pk), ...)
     token: str | None  # the row's unique name: shown only to users who may see the row
+    also: tuple = ()  # the paths of the other places the row is at (a transfer request: the holding community)
 
 
 @dataclass
@@ -106,6 +116,7 @@ class Person:
     role: str | None
     path: tuple
     api_token: str
+    more: tuple = ()  # further (role, path) pairs: a second role held at another place
 
 
 @dataclass
@@ -192,10 +203,25 @@ def build_world() -> World:
     def add(slug, obj, where, token):
         world.rows[slug].append(Row(obj, where, place_path(obj), token))
 
+    kits = {}
     for where, grid in grids.items():
-        for slug, obj in build_kit(world, grid).items():
+        kits[where] = build_kit(world, grid)
+        for slug, obj in kits[where].items():
             tf = token_field(BY_SLUG[slug])
             add(slug, obj, where, getattr(obj, tf) if tf else None)
+    # A transfer request is at two places: the grid that asks (its row's place) and the community that holds the
+    # person. Each is asked from inside the district but away's, so the asking community's name, which the
+    # holder reads, is never a foreign token: G1 asks for a resident of luohu, G2 for one of away, luohu for one
+    # of G2 (东联 holds them), away for a migrant of its own (foreign to everyone).
+    asker = make_user(username="transfer-asker")
+    for where, (holder, person) in {"G1": ("luohu", "residents"), "G2": ("away", "residents"),
+                                    "luohu": ("G2", "residents"), "away": ("away", "tenancies")}.items():
+        resident = kits[holder][person] if person == "residents" else kits[holder][person].resident
+        request = TransferRequest.objects.create(
+            resident=resident, id_number_masked=resident.id_number_masked, from_community=resident.community,
+            to_community=grids[where].community, to_grid=grids[where], reason=new_token(), requested_by=asker)
+        world.rows["transfer-requests"].append(Row(request, where, place_path(grids[where]), request.reason,
+                                                   also=(place_path(resident.community),)))
     # Real places have no unique token (their names rightly appear in breadcrumbs); ids are checked instead.
     for obj in (district, other):
         add("districts", obj, obj.name, obj.name if obj is other else None)
@@ -217,9 +243,30 @@ def build_world() -> World:
             user = make_user(role, homes[level], username=f"{role}-{level}")
             world.people.append(Person(f"{role}@{level}", user, role, place_path(homes[level]),
                                        Token.objects.create(user=user).key))
+    # Users holding two roles at two places. Each role counts only where it is held: where one may only view,
+    # nothing may be written, whatever the other may change elsewhere (the view-only place around, beside, or
+    # inside the place they may change, and a role that may change other kinds than the one that views).
+    places = {"东联": donglian, "狮山镇": shishan, "丹灶镇": danzao, "罗湖": luohu, "G1": grids["G1"],
+              "luohu": grids["luohu"]}
+    for key in PAIRS:
+        user = make_user(username=key)
+        more = []
+        for held in key.split("+"):
+            role, where = held.split("@")
+            place = places[where]
+            RoleAssignment.objects.create(user=user, role=role, **{type(place).__name__.lower(): place})
+            more.append((role, place_path(place)))
+        world.people.append(Person(key, user, more[0][0], more[0][1], Token.objects.create(user=user).key,
+                                   more=tuple(more[1:])))
     nobody = make_user(username="no-role")
     world.people.append(Person("no-role", nobody, None, (), Token.objects.create(user=nobody).key))
     return world
+
+
+PAIRS = (f"{Role.COMMUNITY_STAFF}@东联+{Role.TOWN_OFFICER}@狮山镇",
+         f"{Role.GRID_WORKER}@G1+{Role.TOWN_OFFICER}@丹灶镇",
+         f"{Role.COMMUNITY_SECRETARY}@罗湖+{Role.PARTY_MEMBER}@G1",
+         f"{Role.MIGRANT_OFFICER}@东联+{Role.GRID_WORKER}@luohu")
 
 
 INSIDE = {"G1", "南海区", "丹灶镇", "东联"}  # where each entry's row inside every test user's place is
@@ -229,30 +276,69 @@ INSIDE = {"G1", "南海区", "丹灶镇", "东联"}  # where each entry's row in
 # Expectations, from RULES and the paths only.
 
 
+def holds(person: Person) -> tuple:
+    """The (role, path) pairs the user holds: one for most test users, two for those with roles at two places."""
+    return ((person.role, person.path), *person.more) if person.role is not None else ()
+
+
 def may(person: Person, action: str, entry: Entry) -> bool:
-    return person.role is not None and allows(person.role, action, entry.label)
+    """Whether one of the user's roles allows `action` on this kind at all (wherever it is held)."""
+    return any(allows(role, action, entry.label) for role, _ in holds(person))
 
 
 def covers(person: Person, row: Row) -> bool:
-    return covers_path(person, row.path)
+    return any(covers_path(person, path) for path in (row.path, *row.also))
 
 
 def covers_path(person: Person, path: tuple) -> bool:
-    return person.role is not None and path[: len(person.path)] == person.path
+    return any(path[: len(held)] == held for _, held in holds(person))
 
 
 def is_foreign(person: Person, row: Row) -> bool:
-    above = len(row.path) < len(person.path) and person.path[: len(row.path)] == row.path
+    above = any(len(path) < len(held) and held[: len(path)] == path
+                for _, held in holds(person) for path in (row.path, *row.also))
     return not covers(person, row) and not above
 
 
+def allowed_at(person: Person, action: str, label: str, paths) -> bool:
+    """Whether a role that allows `action` on this kind is held at a place covering one of `paths`: two roles at
+    two places never add up to more than each allows where it is held."""
+    return any(allows(role, action, label) and not own_only(role, label)
+               and any(path[: len(held)] == held for path in paths) for role, held in holds(person))
+
+
+def permitted(person: Person, action: str, entry: Entry, row: Row) -> bool:
+    return allowed_at(person, action, entry.label, (row.path, *row.also))
+
+
 def visible(person: Person, entry: Entry, row: Row) -> bool:
-    return may(person, Action.VIEW, entry) and covers(person, row)
+    return permitted(person, Action.VIEW, entry, row)
 
 
 def anywhere(person: Person, action: str, entry: Entry, world: World) -> bool:
-    """Whether the role may do `action` on this kind somewhere in the user's place (else: 403 for the kind)."""
-    return may(person, action, entry) and any(covers(person, r) for r in world.rows[entry.slug])
+    """Whether the role may do `action` on this kind somewhere in the user's place (else: 403 for the kind). A
+    kind the role sees only where it is the user's own (RULES' `own`) is open to it where such rows can be, with
+    none of the world's rows visible: no test user owns one."""
+    rows = world.rows[entry.slug]
+    return any(permitted(person, action, entry, r) for r in rows) or any(
+        allows(role, action, entry.label) and own_only(role, entry.label)
+        and any(path[: len(held)] == held for r in rows for path in (r.path, *r.also))
+        for role, held in holds(person))
+
+
+def places_held(person: Person, rows: list[Row]) -> list[Row]:
+    """One row in each place the user holds a role at, the row inside everyone's place first: writes are tried in
+    each, so a place where one role may only view is tried beside the place where another role may change."""
+    def under(row, held):
+        return any(path[: len(held)] == held for path in (row.path, *row.also))
+
+    out, earlier = [next(r for r in rows if r.where in INSIDE)], []
+    for _, held in holds(person):
+        only_here = [r for r in rows if under(r, held) and not any(under(r, e) for e in earlier)]
+        if not any(r in out for r in only_here):
+            out += only_here[:1]
+        earlier.append(held)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -296,6 +382,7 @@ class Matrix:
         self.world = world
         self.problems: list[str] = []
         self.web, self.api = Client(raise_request_exception=False), Client(raise_request_exception=False)
+        self.stranger = Client(raise_request_exception=False)  # another user, at someone's export
 
     # -- bookkeeping
 
@@ -325,6 +412,15 @@ class Matrix:
             return False
         return True
 
+    def expect_events(self, person, surface, entry, what, mark, expected):
+        """The events written since `mark` are exactly `expected` [(action, record id)], by this user, of this kind:
+        a write leaves its event in its transaction, a refused one none."""
+        found = [(e.action, e.user_id, e.model, e.object_id)
+                 for e in Event.objects.filter(pk__gt=mark).order_by("pk")]
+        wanted = [(str(action), person.user.pk, entry.label, pk) for action, pk in expected]
+        if found != wanted:
+            self.report(person, surface, entry, f"{what}: events {found}, expected {wanted}")
+
     def denied(self, person, entry, row, action) -> tuple[int, ...]:
         """The answers that refuse `action` on `row`: 404 for a foreign row of a kind the role may act on.
         A read-only entry (the division tree) may also answer a write with 405, before looking at any row."""
@@ -343,15 +439,16 @@ class Matrix:
         self.check_list(person, entry, surface, prefix, rows)
         for row in rows:
             self.check_detail(person, entry, surface, prefix, row)
-        inside = next(r for r in rows if r.where in INSIDE)
-        # Writes and reveals are tried on the inside row and on the nearest foreign one (for a grid worker, the
-        # other grid of their own community): the row a scoping slip would most likely let through.
-        targets = [inside, *nearest_foreign(person, rows)[:1]]
+        # Writes and reveals are tried on the inside row, on the nearest foreign one (for a grid worker, the
+        # other grid of their own community): the row a scoping slip would most likely let through, and for a user
+        # with roles at two places, on a row of each.
+        targets = [*places_held(person, rows), *nearest_foreign(person, rows)[:1]]
         for row in targets:
             self.check_writes(person, entry, surface, prefix, row)
             for name in entry.pii:
                 self.check_reveal(person, entry, surface, prefix, row, name)
         self.check_create(person, entry, surface, prefix, rows)
+        self.check_related(person, entry, surface, prefix, rows)
         if surface == "web":
             self.check_export(person, entry, rows)
 
@@ -432,7 +529,7 @@ class Matrix:
 
     def check_writes(self, person, entry, surface, prefix, row):
         """Update and delete: allowed exactly on covered rows of a kind the role may change; else nothing moves."""
-        may_change = may(person, Action.CHANGE, entry) and covers(person, row) and bool(entry.form_fields)
+        may_change = permitted(person, Action.CHANGE, entry, row) and bool(entry.form_fields)
         before = snapshot(row)
         tf = token_field(entry)
         base = f"{prefix}/{entry.slug}/{row.obj.pk}/"
@@ -450,29 +547,36 @@ class Matrix:
             if may_change and is_delete:
                 continue  # deleting a fixture row would change the world: tested on a row this test created
             kwargs = {} if data is None else {"data": data}
+            mark = event_mark()
             response, body = self.fetch(person, surface, entry, method, url, **kwargs)
             what = f"{method.upper()} {url} ({row.where})"
             if may_change and method in ("get",):
                 self.expect(person, surface, entry, what, response.status_code, (200,))
+                self.expect_events(person, surface, entry, what, mark, [])
             elif may_change:
                 ok = (302,) if surface == "web" else (200,)
-                if self.expect(person, surface, entry, what, response.status_code, ok) and tf:
+                if self.expect(person, surface, entry, what, response.status_code, ok):
                     now = snapshot(row)
-                    if now is None or now[tf] != data[tf]:
+                    if tf and (now is None or now[tf] != data[tf]):
                         self.report(person, surface, entry, f"{what}: allowed update not saved")
-                    type(row.obj)._base_manager.filter(pk=row.obj.pk).update(**{tf: before[tf]})
+                    # An update that changed the row leaves one event of it; one that changed nothing, none.
+                    self.expect_events(person, surface, entry, what, mark,
+                                       [(Event.Action.CHANGED, row.obj.pk)] if now != before else [])
+                    if tf:
+                        type(row.obj)._base_manager.filter(pk=row.obj.pk).update(**{tf: before[tf]})
             else:
                 self.expect(person, surface, entry, what, response.status_code,
                             self.denied(person, entry, row, Action.CHANGE))
                 if snapshot(row) != before:
                     self.report(person, surface, entry, f"LEAK: {what} changed or deleted the row")
                     type(row.obj)._base_manager.filter(pk=row.obj.pk).update(**before)  # later checks need it
+                self.expect_events(person, surface, entry, what, mark, [])
             self.check_tokens(person, surface, entry, url, body)
 
     def check_reveal(self, person, entry, surface, prefix, row, name):
         url = f"{prefix}/{entry.slug}/{row.obj.pk}/reveal/"
         clear = None
-        allowed = may(person, Action.REVEAL, entry) and covers(person, row)
+        allowed = allowed_at(person, Action.REVEAL, entry.label, (row.path, *row.also))
         if allowed:
             from banyan.core.pii import pii_reveal
 
@@ -493,7 +597,6 @@ class Matrix:
                 self.report(person, surface, entry, f"{what}: refused reveal wrote an audit row")
 
     def check_create(self, person, entry, surface, prefix, rows):
-        model = entry.model
         url = f"{prefix}/{entry.slug}/" + ("new/" if surface == "web" else "")
         can_create = bool(entry.form_fields) and anywhere(person, Action.CHANGE, entry, self.world)
         if surface == "web":
@@ -501,59 +604,161 @@ class Matrix:
             self.expect(person, surface, entry, f"GET {url}", response.status_code, (200,) if can_create else (403,))
         if not entry.form_fields:
             return
-        last = model._base_manager.aggregate(m=models.Max("pk"))["m"] or 0
-        # Foreign templates, nearest first: a grid worker tries the other grid of their own community.
-        for row in nearest_foreign(person, rows)[:1]:
-            response, _ = self.fetch(person, surface, entry, "post", url, data=self.payload(entry, row.obj, surface))
-            if model._base_manager.filter(pk__gt=last).exists():
-                self.report(person, surface, entry, f"LEAK: POST {url} placed in {row.where} wrote a row "
-                                                    f"({response.status_code})")
-                model._base_manager.filter(pk__gt=last).delete()
-        inside = next(r for r in rows if r.where == "G1")
-        response, _ = self.fetch(person, surface, entry, "post", url, data=self.payload(entry, inside.obj, surface))
+        # Foreign templates, nearest first (a grid worker tries the other grid of their own community), then one in
+        # each place the user holds a role at: allowed exactly where a role that may change the kind is held.
+        for row in [*nearest_foreign(person, rows)[:1], *places_held(person, rows)]:
+            self.try_create(person, entry, surface, url, row, permitted(person, Action.CHANGE, entry, row))
+
+    def try_create(self, person, entry, surface, url, row, may_create):
+        model, label = entry.model, f"POST {url} placed in {row.where}"
+        last, mark = model._base_manager.aggregate(m=models.Max("pk"))["m"] or 0, event_mark()
+        response, _ = self.fetch(person, surface, entry, "post", url, data=self.payload(entry, row.obj, surface))
         created = model._base_manager.filter(pk__gt=last).first()
-        if not (may(person, Action.CHANGE, entry) and covers(person, inside)):
+        if not may_create:
             if created is not None:
-                self.report(person, surface, entry, f"LEAK: POST {url} by a role that may not create wrote a row")
-                created.delete()
+                self.report(person, surface, entry, f"LEAK: {label} wrote a row ({response.status_code})")
+                model._base_manager.filter(pk__gt=last).delete()
+            self.expect_events(person, surface, entry, label, mark, [])
             return
         if created is None:
-            self.report(person, surface, entry, f"allowed POST {url} ({inside.where}) wrote nothing "
-                                                f"({response.status_code})")
+            self.report(person, surface, entry, f"allowed {label} wrote nothing ({response.status_code})")
             return
-        self.expect(person, surface, entry, f"POST {url}", response.status_code, (302,) if surface == "web" else (201,))
+        self.expect(person, surface, entry, label, response.status_code, (302,) if surface == "web" else (201,))
+        self.expect_events(person, surface, entry, label, mark, [(Event.Action.CREATED, created.pk)])
         # Delete what was just created, through the same surface.
         delete = (f"/{entry.slug}/{created.pk}/delete/", "post") if surface == "web" else \
             (f"/api/{entry.slug}/{created.pk}/", "delete")
+        mark = event_mark()
         response, _ = self.fetch(person, surface, entry, delete[1], delete[0])
-        self.expect(person, surface, entry, f"{delete[1].upper()} {delete[0]}", response.status_code,
-                    (302,) if surface == "web" else (204,))
+        what = f"{delete[1].upper()} {delete[0]} ({row.where})"
+        self.expect(person, surface, entry, what, response.status_code, (302,) if surface == "web" else (204,))
         if model._base_manager.filter(pk=created.pk).exists():
             self.report(person, surface, entry, f"allowed delete of {created.pk} did not delete")
             created.delete()
+        else:
+            self.expect_events(person, surface, entry, what, mark, [(Event.Action.DELETED, created.pk)])
+
+    def check_related(self, person, entry, surface, prefix, rows):
+        """A related row outside the user's places, sent for any related field of a create or an update (a form's
+        choice, an API id), gets exactly the answer an id that does not exist gets, and nothing is written."""
+        home = next((r for r in places_held(person, rows) if permitted(person, Action.CHANGE, entry, r)), None)
+        if home is None or not entry.form_fields:
+            return
+        create = f"{prefix}/{entry.slug}/" + ("new/" if surface == "web" else "")
+        update = f"{prefix}/{entry.slug}/{home.obj.pk}/" + ("edit/" if surface == "web" else "")
+        offered = None  # a form may leave a field out for this user (a grid worker's community follows the grid)
+        if surface == "web":
+            response, _ = self.fetch(person, surface, entry, "get", create)
+            offered = set(response.context["form"].fields) if response.status_code == 200 else set()
+        for name in entry.form_fields:
+            field = related_field(entry, name)
+            if field is None or (offered is not None and name not in offered):
+                continue
+            kind = BY_LABEL.get(field.related_model._meta.label_lower)
+            foreign = nearest_foreign(person, self.world.rows[kind.slug])[:1] if kind else []
+            if not foreign:
+                continue
+            missing = (field.related_model._base_manager.aggregate(m=models.Max("pk"))["m"] or 0) + 1000
+            attempts = [("post", create, self.payload(entry, home.obj, surface))]
+            attempts.append(("post", update, self.payload(entry, home.obj, surface, numbers=False))
+                            if surface == "web" else ("patch", update, {}))
+            for method, url, data in attempts:
+                what = f"{method.upper()} {url} {name}={foreign[0].where}#{foreign[0].obj.pk}"
+                answers = [self.try_related(person, entry, surface, method, url, {**data, name: pk}, name, home, what)
+                           for pk in (foreign[0].obj.pk, missing)]
+                if answers[0] != answers[1]:
+                    self.report(person, surface, entry, f"{what}: answered {answers[0]}, "
+                                                        f"unlike a missing id: {answers[1]}")
+
+    def try_related(self, person, entry, surface, method, url, data, name, home, what):
+        """One write naming a related id that must not be taken: its answer, with that id blanked out."""
+        model = entry.model
+        last, mark, before = model._base_manager.aggregate(m=models.Max("pk"))["m"] or 0, event_mark(), snapshot(home)
+        response, _ = self.fetch(person, surface, entry, method, url, data=data)
+        if model._base_manager.filter(pk__gt=last).exists() or snapshot(home) != before:
+            self.report(person, surface, entry, f"LEAK: {what} was written ({response.status_code})")
+            model._base_manager.filter(pk__gt=last).delete()
+            model._base_manager.filter(pk=home.obj.pk).update(**before)
+        self.expect_events(person, surface, entry, what, mark, [])
+        errors = None  # a write that went through answers with its status alone
+        if surface == "web" and response.status_code == 200 and response.context and "form" in response.context:
+            errors = response.context["form"].errors.get_json_data()
+        elif surface == "api" and response.status_code == 400:
+            errors = response.json()
+        if isinstance(errors, dict) and isinstance(errors.get(name), list):
+            errors[name] = [str(e).replace(str(data[name]), "<id>") for e in errors[name]]
+        return response.status_code, json.dumps(errors, sort_keys=True, ensure_ascii=False, default=str)
 
     def check_export(self, person, entry, rows):
-        allowed = may(person, Action.EXPORT, entry) and anywhere(person, Action.VIEW, entry, self.world)
-        for fmt in ("csv", "xlsx"):
+        allowed = anywhere(person, Action.EXPORT, entry, self.world)
+        # Each format both ways: sent in the request (a short list), and built by the worker (a long list),
+        # followed from the job's page to its file.
+        for fmt, background in itertools.product(("csv", "xlsx"), (False, True)):
             url = f"/{entry.slug}/export.{fmt}"
             audits = Event.objects.filter(action="exported").count()
-            response, body = self.fetch(person, "web", entry, "get", url)
-            if not self.expect(person, "web", entry, f"GET {url}", response.status_code,
-                               (200,) if allowed else (403,)) or not allowed:
+            response, body = self.export(person, entry, url, stranger=fmt == "csv") if background else \
+                self.fetch(person, "web", entry, "get", url)
+            if not self.expect(person, "web", entry, f"GET {url}{' (background)' if background else ''}",
+                               response.status_code, (200,) if allowed else (403,)) or not allowed:
                 continue
             if Event.objects.filter(action="exported").count() != audits + 1:
                 self.report(person, "web", entry, f"GET {url}: export not audited")
             for row in rows:
-                if row.token and visible(person, entry, row) and row.token not in body:
+                exported = permitted(person, Action.EXPORT, entry, row)
+                if row.token and exported and row.token not in body:
                     self.report(person, "web", entry, f"{url} lacks visible row {row.where}#{row.obj.pk}")
+                elif row.token and not exported and row.token in body:
+                    # Seen through a role that may not export: a second role's export right ends at its place.
+                    self.report(person, "web", entry, f"LEAK: {url} exports {row.where}#{row.obj.pk}, which no "
+                                                      f"role that may export covers")
             self.check_tokens(person, "web", entry, url, body)
+
+    def export(self, person, entry, url, stranger=True):
+        """An export as a long list gets it: the link leads to the job's page, the task (run at once here) builds
+        the file, the page offers it, the download is its answer. Nobody else (`stranger`: tried) may open the
+        job or its file."""
+        from django.test import TestCase, override_settings
+
+        from banyan.ledgers import services as ledgers
+
+        with patch.object(ledgers, "INLINE_EXPORT_ROWS", -1), override_settings(TASKS=IMMEDIATE_TASKS), \
+                TestCase.captureOnCommitCallbacks(execute=True):
+            response, body = self.fetch(person, "web", entry, "get", url)
+        if response.status_code != 302:
+            return response, body  # refused: the caller judges the status
+        page = response["Location"]
+        response, body = self.fetch(person, "web", entry, "get", page)
+        self.check_tokens(person, "web", entry, page, body)
+        download = f"{page}download/"
+        if download not in body:
+            self.report(person, "web", entry, f"{url}: {page} offers no download")
+        if stranger:
+            other = next(p for p in self.world.people if p.user.pk != person.user.pk)
+            self.stranger.force_login(other.user)
+            for tried in (page, download):
+                if (status := self.stranger.get(tried).status_code) != 404:
+                    self.report(person, "web", entry, f"LEAK: {other.key} GET {tried} -> {status}, expected 404")
+        return self.fetch(person, "web", entry, "get", download)
+
+
+def related_field(entry: Entry, name: str) -> models.ForeignKey | None:
+    try:
+        field = entry.model._meta.get_field(name)
+    except FieldDoesNotExist:  # a personal number: a property, not a field
+        return None
+    return field if isinstance(field, models.ForeignKey) else None
+
+
+def event_mark() -> int:
+    return Event.objects.aggregate(m=models.Max("pk"))["m"] or 0
 
 
 def nearest_foreign(person: Person, rows: list[Row]) -> list[Row]:
-    """The foreign rows, those sharing the longest stretch of the user's path first."""
+    """The foreign rows, those sharing the longest stretch of one of the user's paths first."""
     def shared(row):
-        pairs = zip(person.path, row.path, strict=False)
-        return sum(1 for _ in itertools.takewhile(lambda pair: pair[0] == pair[1], pairs))
+        return max(sum(1 for _ in itertools.takewhile(lambda pair: pair[0] == pair[1],
+                                                      zip(held, row.path, strict=False)))
+                   for _, held in holds(person)) if person.role is not None else 0
 
     return sorted((r for r in rows if is_foreign(person, r)), key=lambda r: -shared(r))
 
@@ -582,8 +787,7 @@ def check_dashboards(world: World, people=None) -> list[str]:
             continue
         figures = response.json()
         for key, label in SUMMARY.items():
-            allowed = person.role is not None and allows(person.role, Action.VIEW, label)
-            expected = sum(covers_path(person, p) for p in paths[label]) if allowed else 0
+            expected = sum(allowed_at(person, Action.VIEW, label, (p,)) for p in paths[label])
             if figures.get(key) != expected:
                 matrix.report(person, "api", home, f"/api/summary/ {key}={figures.get(key)}, expected {expected}"
                                                    f"{' (LEAK)' if (figures.get(key) or 0) > expected else ''}")
@@ -666,11 +870,20 @@ def test_import_jobs_of_other_places_stay_hidden(world, db):
 def test_matrix_covers_every_entry_role_and_level(world, db):
     """A guard on the world itself: every role at every level it may hold, and for every entry a row inside
     everyone's place and rows foreign to someone."""
-    assert {p.key for p in world.people} == {"no-role", *(f"{r}@{lv}" for r in Role for lv in RULES[r].levels)}
+    assert {p.key for p in world.people} == {"no-role", *PAIRS,
+                                             *(f"{r}@{lv}" for r in Role for lv in RULES[r].levels)}
     for entry in ENTRIES:
         rows = world.rows[entry.slug]
         assert any(r.where in INSIDE for r in rows), entry.slug
         assert sum(is_foreign(p, r) for p in world.people for r in rows) > 0, entry.slug
+    # Each user with two roles has a kind they may change in one place and only view, on a row the walk tries,
+    # in the other.
+    for person in (p for p in world.people if p.more):
+        assert any(permitted(person, Action.CHANGE, e, a) and permitted(person, Action.VIEW, e, b)
+                   and not permitted(person, Action.CHANGE, e, b)
+                   for e in ENTRIES if e.form_fields
+                   for a in places_held(person, world.rows[e.slug]) for b in places_held(person, world.rows[e.slug])
+                   ), person.key
 
 
 def _grid_worker(world):

@@ -31,6 +31,7 @@ from banyan.core.testing import (
     RentalRoomFactory,
     ResidentFactory,
     TenancyFactory,
+    TransferRequestFactory,
     community,
     make_user,
     nanhai,
@@ -185,7 +186,8 @@ def test_a_registered_id_number_is_refused_with_a_clear_message(secretary, dongl
                                                        "residency": Residency.REGISTERED,
                                                        "id_number": taken.lower()}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"id_number": ["该身份证号已登记。"]}
+    # Registered in another community: the person moves in by a transfer request (people/api.py).
+    assert response.json() == {"id_number": ["该身份证号已在其他社区登记，请提交迁入申请。"]}
     assert Resident.objects.count() == 1
 
 
@@ -385,6 +387,8 @@ BUILD = {
     "party-orgs": lambda: PartyOrgFactory(parent=PartyOrgFactory(level=PartyOrg.Level.GENERAL_BRANCH),
                                           cooperative=CooperativeFactory()),
     "party-members": lambda: PartyMemberFactory(grid=GridFactory()),
+    "transfer-requests": lambda: TransferRequestFactory(to_grid=GridFactory(community=community("罗湖")),
+                                                        to_household=HouseholdFactory(community=community("罗湖"))),
 }
 # Token and user, role assignments, count, page, and one query per related kind named but not joined.
 LIST_QUERY_BOUND = 6

@@ -3,9 +3,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from banyan.events.models import Event
 from banyan.accounts.roles import Role
 from banyan.core.testing import PASSWORD, community, make_user, valid_id_number
+from banyan.events.models import Event
 from banyan.ledgers.models import ImportJob
 from banyan.ledgers.reading import csv_text
 from banyan.people.models import Resident
