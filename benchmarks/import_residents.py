@@ -34,18 +34,18 @@ def parse_args():
     return parser.parse_args()
 
 
-def bench_database(url: str) -> str:
-    """A fresh database `banyan_bench` on the same PostgreSQL server."""
+def bench_database(url: str, name: str = "banyan_bench") -> str:
+    """A fresh database `name` on the same PostgreSQL server."""
     import psycopg
 
     parts = urlsplit(url)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS banyan_bench WITH (FORCE)")
-        conn.execute("CREATE DATABASE banyan_bench")
-    return urlunsplit(parts._replace(path="/banyan_bench"))
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def setup_django(database: str) -> None:
+def setup_django(database: str, name: str = "banyan_bench") -> None:
     """Production settings (no debug query log), throwaway keys, a scratch data directory."""
     import secrets
 
@@ -54,7 +54,7 @@ def setup_django(database: str) -> None:
     os.environ.setdefault("BANYAN_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("BANYAN_PII_KEY", secrets.token_urlsafe(32))
     if database:
-        os.environ["DATABASE_URL"] = bench_database(database)
+        os.environ["DATABASE_URL"] = bench_database(database, name)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "banyan.settings")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     import django

@@ -152,6 +152,13 @@ def pii_kind(name: str) -> str:
 
 
 _LAST_FOUR = re.compile(r"^\d{3}[\dXx]$")
+_NUMBER = re.compile(r"^\+?[\d\s\-]{3,}[\dXx]$")
+
+
+def looks_like_number(text: str) -> bool:
+    """Whether a search is a personal number (whole, or its last four): digits, an ID's final X, a phone's +86,
+    spaces and hyphens. Such a search looks at numbers only, through their indexes, not at names and addresses."""
+    return bool(_NUMBER.match((text or "").strip()))
 
 
 def last_four(name: str):

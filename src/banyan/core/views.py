@@ -37,7 +37,7 @@ from banyan.core.display import field_text
 from banyan.core.exporting import csv_lines, xlsx_file
 from banyan.core.filters import filterset_for
 from banyan.core.forms import field_label, is_large, pick_widget_for, record_form, translated_choices
-from banyan.core.pii import number_q
+from banyan.core.pii import looks_like_number, number_q
 from banyan.core.registry import BY_LABEL, ENTRIES, Entry
 from banyan.core.scoping import can, get_visible_or_404
 from banyan.core.services import record_delete, record_save
@@ -304,12 +304,14 @@ def dashboard(user, place) -> dict:
 
 
 def search_q(entry: Entry, q: str) -> Q:
-    """Text fields by substring; personal numbers whole (keyed hash) or by their last four (never by other
-    substrings)."""
+    """Text fields by substring; or, for an entry with personal numbers and a search that is a number, those
+    numbers whole (keyed hash) or by their last four (never by other substrings), through their indexes."""
+    if entry.pii and looks_like_number(q):
+        return number_q(entry.pii, q)
     cond = Q()
     for name in entry.search_fields:
         cond |= Q(**{f"{name}__icontains": q})
-    return cond | number_q(entry.pii, q)
+    return cond
 
 
 def ordering(entry: Entry, requested: str) -> list[str]:
@@ -392,8 +394,19 @@ def home(request):
         "dashboard": dashboard(user, place) if homes else None,
         "todo": todo_list(user),
         "mine": my_links(user) + place_links(user, homes, visible),
+        "panels": place_panels(request, place) if place is not None and
+        (place._meta.label_lower, place.pk) in visible else [],
     }
     return render(request, "core/home.html", context)
+
+
+def place_panels(request, place) -> list[dict]:
+    """The panels of the place's own page (its map), shown on the home page as well: the app that owns the
+    place's page says what they are."""
+    entry = BY_LABEL[place._meta.label_lower]
+    view = entry.view_classes.get("detail", RecordDetail)()
+    view.setup(request, entry=entry, pk=place.pk)
+    return view.panels(place)
 
 
 def place_links(user, places, visible: set | None = None) -> list[Link]:

@@ -13,9 +13,12 @@ def figures(rows) -> dict:
 
 
 def tiles(f: dict) -> list[Tile]:
-    return [Tile("places.industrialpark", "industrial-parks", _("村级工业园"), "industrial_parks"),
-            Tile("places.community", "communities", _("社区"), "communities"),
-            Tile("places.grid", "grids", _("网格"), "grids")]
+    # A place of one community has no use for a tile saying "1 社区"; nor one of no parks for "0 工业园".
+    tiles = [Tile("places.industrialpark", "industrial-parks", _("村级工业园"), "industrial_parks")] \
+        if f.get("industrial_parks") else []
+    if f.get("communities", 0) > 1:
+        tiles.append(Tile("places.community", "communities", _("社区"), "communities"))
+    return [*tiles, Tile("places.grid", "grids", _("网格"), "grids")]
 
 
 PART = DashboardPart(name="places", figures=figures, keys=("industrial_parks", "communities", "grids"),

@@ -51,7 +51,7 @@ from banyan.core.api.serializers import (
     record_serializer,
 )
 from banyan.core.filters import filterset_for
-from banyan.core.pii import number_q
+from banyan.core.pii import looks_like_number, number_q
 from banyan.core.registry import Entry
 from banyan.core.scoping import can
 from banyan.core.services import record_delete, record_save
@@ -101,15 +101,14 @@ class RecordPagination(PageNumberPagination):
 
 
 class RecordSearch(SearchFilter):
-    """DRF's search over the entry's text fields; a personal number matches whole (keyed hash) or by the last
-    four characters its mask shows."""
+    """DRF's search over the entry's text fields; a search that is a number looks at the entry's personal numbers
+    only, whole (keyed hash) or by the last four characters their masks show."""
 
     def filter_queryset(self, request, queryset, view):
-        found = super().filter_queryset(request, queryset, view)
         text = request.query_params.get(self.search_param, "").strip()
-        if not text or not view.entry.pii:
-            return found
-        return found | queryset.filter(number_q(view.entry.pii, text))
+        if view.entry.pii and looks_like_number(text):
+            return queryset.filter(number_q(view.entry.pii, text))
+        return super().filter_queryset(request, queryset, view)
 
 
 class RecordOrdering(OrderingFilter):
