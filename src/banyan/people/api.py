@@ -3,7 +3,6 @@ transfer requests. Thin: each action parses its input, calls one service, and an
 
 from functools import cache
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -13,11 +12,9 @@ from rest_framework.response import Response
 from banyan.accounts.roles import Action
 from banyan.core.api.serializers import PiiField, record_serializer
 from banyan.core.api.views import RecordReadViewSet, RecordViewSet, service_errors
-from banyan.core.pii import keyed_hash
 from banyan.people import services
-from banyan.people.forms import REGISTERED_ELSEWHERE
-from banyan.people.models import Household, Resident
-from banyan.people.selectors import transfer_hidden_fields
+from banyan.people.models import Household
+from banyan.people.selectors import id_number_refusal, transfer_hidden_fields
 from banyan.places.models import Community, Grid
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -37,17 +34,11 @@ def resident_serializer(entry):
         def validate(self, attrs):
             attrs = super().validate(attrs)
             number = attrs.get("id_number")
-            if not number:
-                return attrs
-            instance_pk = self.instance.pk if self.instance is not None else None
-            holder = (Resident._default_manager.filter(id_number_hash=keyed_hash(number)).exclude(pk=instance_pk)
-                      .values_list("community_id", flat=True).first())
-            if holder is None:
-                return attrs
             community = attrs.get("community") or getattr(attrs.get("grid"), "community", None)
-            if self.instance is None and community is not None and holder != community.pk:
-                raise serializers.ValidationError({"id_number": [str(REGISTERED_ELSEWHERE)]})
-            raise serializers.ValidationError({"id_number": [_("该身份证号已登记。")]})
+            refusal = number and id_number_refusal(number=number, community=community, instance=self.instance)
+            if refusal:
+                raise serializers.ValidationError({"id_number": [refusal]})
+            return attrs
 
     ResidentSerializer.__doc__ = base.__doc__
     return ResidentSerializer

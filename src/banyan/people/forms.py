@@ -4,17 +4,14 @@ back onto these forms (`add_service_error`)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from banyan.accounts.roles import Action
 from banyan.core.forms import pick_widget_for, record_form
-from banyan.core.pii import keyed_hash
-from banyan.core.validators import validate_id_number
+from banyan.core.pii import number_clean
 from banyan.people.models import Household, Resident
+from banyan.people.selectors import REGISTERED_ELSEWHERE, id_number_refusal
 from banyan.places.models import Community, Grid
-
-REGISTERED_ELSEWHERE = gettext_lazy("该身份证号已在其他社区登记，请提交迁入申请。")
 
 
 def resident_form(entry, *, editing: bool):
@@ -29,24 +26,17 @@ def resident_form(entry, *, editing: bool):
         def clean_id_number(self):
             # Uniqueness waits for clean(): whose community the number is in decides the answer.
             value = self.cleaned_data.get("id_number", "").strip()
-            return validate_id_number(value) if value else ""
+            return number_clean(Resident, "id_number", value, taken=False) if value else ""
 
         def clean(self):
             cleaned = super().clean()
             number = cleaned.get("id_number")
-            if not number:
-                return cleaned
-            holder = (Resident._default_manager.filter(id_number_hash=keyed_hash(number))
-                      .exclude(pk=self.instance.pk).values_list("community_id", flat=True).first())
-            if holder is None:
-                return cleaned
             # A grid worker's form has no community: the record is in their grid's.
             community = cleaned.get("community") or getattr(cleaned.get("grid"), "community", None)
-            if not editing and community is not None and holder != community.pk:
-                self.registered_elsewhere = True
-                self.add_error("id_number", str(REGISTERED_ELSEWHERE))
-            else:
-                self.add_error("id_number", _("该身份证号已登记。"))
+            refusal = number and id_number_refusal(number=number, community=community, instance=self.instance)
+            if refusal:
+                self.registered_elsewhere = refusal == str(REGISTERED_ELSEWHERE)
+                self.add_error("id_number", refusal)
             return cleaned
 
     return ResidentForm

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from banyan.accounts.roles import Action
+from banyan.core.pii import number_holder
 from banyan.core.todo import Todo, todo_selector
 from banyan.people.models import Household, Resident, ResidentStatus, TransferRequest
 from banyan.places.models import Community, Grid
@@ -24,6 +26,22 @@ class Members:
     shown: list  # current members the user may see: the head first, then by relation, then oldest first
     current: int  # how many current members the user may see in all
     former: int  # members who moved out or died
+
+
+REGISTERED_ELSEWHERE = gettext_lazy("该身份证号已在其他社区登记，请提交迁入申请。")
+
+
+def id_number_refusal(*, number: str, community, instance=None) -> str | None:
+    """Why a resident's ID number cannot be saved, or None: registered on another row. For a new resident of
+    another community than the holder's, the answer is the way to ask for that person (a transfer request), and
+    says nothing else about them. One rule for the form and the API."""
+    holder = number_holder(Resident, "id_number", number, instance=instance)
+    if holder is None:
+        return None
+    creating = instance is None or instance.pk is None
+    if creating and community is not None and holder.community_id != community.pk:
+        return str(REGISTERED_ELSEWHERE)
+    return _("该身份证号已登记。")
 
 
 def household_members(user, household) -> Members:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from banyan.accounts.roles import Action
-from banyan.core.pii import keyed_hash, mask
+from banyan.core.pii import mask, number_holder
 from banyan.core.scoping import can
 from banyan.core.validators import validate_id_number
 from banyan.events.models import STEPS, Event
@@ -208,7 +208,7 @@ def transfer_request(*, by, id_number: str, reason: str, to_community: Community
             errors["to_household"] = _("所选户不属于迁入社区。")
     resident = None
     if number:
-        resident = Resident._default_manager.filter(id_number_hash=keyed_hash(number)).first()
+        resident = number_holder(Resident, "id_number", number)
         if resident is None:
             errors["id_number"] = _("该身份证号尚未在任何社区登记，请直接新增居民。")
         elif community is not None and resident.community_id == community.pk:
