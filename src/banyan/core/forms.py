@@ -147,7 +147,19 @@ def pick_widget_for(field, queryset) -> forms.Widget:
     return PickerWidget(queryset=queryset, entry=entry) if entry else forms.NumberInput()
 
 
-class RecordForm(forms.ModelForm):
+class ServiceErrors:
+    """For a form whose input a service then checks: the service's refusal shown on the form."""
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """On its field when the form has one, else above the form."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, errors in error.error_dict.items():
+            self.add_error(name if name in self.fields else None, errors)
+
+
+class RecordForm(ServiceErrors, forms.ModelForm):
     """Base of the generated forms; `entry` and `user` are set by `record_form`."""
 
     entry: Entry
@@ -209,13 +221,6 @@ class RecordForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.entry.pii
                 if name in self.fields and self.cleaned_data.get(name)}
 
-    def add_service_error(self, error: ValidationError) -> None:
-        """Show a service's refusal on the form: on its field when the form has one, else above the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            self.add_error(name if name in self.fields else None, errors)
 
 
 class NumberEntry(forms.TextInput):

@@ -724,7 +724,9 @@ class RecordFormView(EntryView):
                 instance.pk = None  # the failed save was rolled back; the form stays a creation form
         return self.show(form, instance)
 
-    def show(self, form, instance):
+    template_name = "core/form.html"
+
+    def show(self, form, instance, **extra):
         user = self.request.user
         context = self.context(
             form=form, obj=instance if instance.pk else None,
@@ -733,8 +735,9 @@ class RecordFormView(EntryView):
             crumbs=crumbs(user, place_chain(instance)) if instance.pk else [],
             cancel_url=reverse("record-detail", args=[self.entry.slug, instance.pk]) if instance.pk
             else reverse("record-list", args=[self.entry.slug]),
+            **extra,
         )
-        return render(self.request, "core/form.html", context)
+        return render(self.request, self.template_name, context)
 
 
 class RecordDelete(EntryView):

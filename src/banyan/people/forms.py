@@ -3,11 +3,10 @@ resident's status, and transfer requests. They parse input only: the services de
 back onto these forms (`add_service_error`)."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy
 
 from banyan.accounts.roles import Action
-from banyan.core.forms import pick_widget_for, record_form
+from banyan.core.forms import ServiceErrors, pick_widget_for, record_form
 from banyan.core.pii import number_clean
 from banyan.people.models import Household, Resident
 from banyan.people.selectors import REGISTERED_ELSEWHERE, id_number_refusal
@@ -42,14 +41,8 @@ def resident_form(entry, *, editing: bool):
     return ResidentForm
 
 
-class ServiceForm(forms.Form):
-    def add_service_error(self, error: ValidationError) -> None:
-        """A service's refusal on its field when the form has one, else above the form."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, errors in error.error_dict.items():
-            self.add_error(name if name in self.fields else None, errors)
+class ServiceForm(ServiceErrors, forms.Form):
+    """A form of a service's input (a status step, a transfer request)."""
 
 
 class StepForm(ServiceForm):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from banyan.accounts.roles import Action
 from banyan.core.scoping import get_visible_or_404
 from banyan.core.services import entered_by_mistake
-from banyan.core.views import RecordDelete, RecordDetail, RecordExport, RecordFormView, RecordList, crumbs, place_chain
+from banyan.core.views import RecordDelete, RecordDetail, RecordExport, RecordFormView, RecordList
 from banyan.people import services
 from banyan.people.forms import STEP_LABELS, DecisionForm, StepForm, TransferRequestForm, resident_form
 from banyan.people.models import ResidentStatus, TransferRequest
@@ -195,18 +195,11 @@ class ResidentFormView(RecordFormView):
         return render(self.request, "people/transfer_form.html", self.context(
             form=form, title=_("申请迁入"), cancel_url=reverse("record-create", args=[self.entry.slug])))
 
-    def show(self, form, instance):
-        user = self.request.user
-        context = self.context(
-            form=form, obj=instance if instance.pk else None,
-            title=(_("修改：%(name)s") % {"name": instance}) if instance.pk
-            else _("新增%(kind)s") % {"kind": self.model._meta.verbose_name},
-            crumbs=crumbs(user, place_chain(instance)) if instance.pk else [],
-            cancel_url=reverse("record-detail", args=[self.entry.slug, instance.pk]) if instance.pk
-            else reverse("record-list", args=[self.entry.slug]),
-            transfer_url=reverse("record-create", args=[self.entry.slug]) + "?transfer=1",
-        )
-        return render(self.request, "people/resident_form.html", context)
+    template_name = "people/resident_form.html"
+
+    def show(self, form, instance, **extra):
+        transfer_url = reverse("record-create", args=[self.entry.slug]) + "?transfer=1"
+        return super().show(form, instance, transfer_url=transfer_url, **extra)
 
 
 # ---------------------------------------------------------------------------------------------------------------
