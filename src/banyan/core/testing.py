@@ -54,7 +54,7 @@ def ensure_divisions() -> None:
 
         from django.apps import apps
 
-        import_module("banyan.places.migrations.0002_nanhai_divisions").load(apps, None)
+        import_module("banyan.places.migrations.0001_initial").load(apps, None)
 
 
 def nanhai() -> District:

@@ -5,10 +5,8 @@ is as the migrations left it before and after.
 """
 
 import io
-from importlib import import_module
 
 import pytest
-from django.apps import apps
 
 from banyan.accounts.models import User
 from banyan.cli import main
@@ -108,11 +106,3 @@ def test_the_command_refuses_with_a_reason_and_an_exit_code_then_loads_when_told
     assert capsys.readouterr().out.splitlines()[-1].startswith("demo: residents=")
     assert Grid.objects.filter(community__name="东联").exists()
     assert Resident.objects.filter(pk=stranger.pk).exists()
-
-
-def test_a_demo_loaded_before_loads_were_recorded_is_replaced_not_refused():
-    load()
-    DemoLoad.objects.all().delete()  # as a database of an earlier version: demo rows and accounts, no record
-    assert other_data()
-    import_module("banyan.demo.migrations.0001_initial").legacy_demo_record(apps, None)
-    assert other_data() == {}
