@@ -555,8 +555,11 @@ class RecordDetail(EntryView):
     template_name = "core/detail.html"
 
     def get(self, request, entry, pk):
-        obj = get_visible_or_404(self.model, request.user, pk, related=detail_joins(self.model))
-        return render(request, self.template_name, self.page_context(obj))
+        return render(request, self.template_name, self.page_context(self.record(pk)))
+
+    def record(self, pk):
+        """The record, through the door, with what its page names fetched in the same query."""
+        return get_visible_or_404(self.model, self.request.user, pk, related=detail_joins(self.model))
 
     def page_context(self, obj, **extra) -> dict:
         context = detail_context(self.request, self.entry, obj, **extra)

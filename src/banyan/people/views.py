@@ -83,14 +83,14 @@ class ResidentDetail(RecordDetail):
     step_form: StepForm | None = None
 
     def get(self, request, entry, pk):
-        obj = get_visible_or_404(self.model, request.user, pk)
+        obj = self.record(pk)
         step = request.GET.get("step", "")
         if step in _steps(obj) and _may_change(request.user, obj):
             self.step_form = StepForm(step=step, initial={"on": timezone.localdate()})
         return render(request, self.template_name, self.page_context(obj))
 
     def post(self, request, entry, pk):
-        obj = get_visible_or_404(self.model, request.user, pk)
+        obj = self.record(pk)
         step = request.POST.get("step", "")
         if step not in STEP_SERVICES:
             return redirect("record-detail", entry.slug, obj.pk)
@@ -240,7 +240,7 @@ class TransferRequestDetail(RecordDetail):
     decision_form: DecisionForm | None = None
 
     def post(self, request, entry, pk):
-        obj = get_visible_or_404(self.model, request.user, pk)
+        obj = self.record(pk)
         step = request.POST.get("step", "")
         if step not in TRANSFER_STEPS:
             return redirect("record-detail", entry.slug, obj.pk)

@@ -229,7 +229,7 @@ BOUNDS = {
     "buildings": {"page": (8, 9, 8), "api": (5, 6, 5), "history": (7, 8, 7), "api history": (7, 8, 7)},
     "dwellings": {"page": (7, 8, 7), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
     "households": {"page": (10, 11, 10), "api": (5, 6, 5), "history": (7, 8, 7), "api history": (7, 8, 7)},
-    "residents": {"page": (18, 18, 18), "api": (6, 7, 6), "history": (7, 8, 7), "api history": (8, 9, 8)},
+    "residents": {"page": (12, 12, 12), "api": (6, 7, 6), "history": (7, 8, 7), "api history": (8, 9, 8)},
     "transfer-requests": {"page": (10, 8, 9), "api": (9, 9, 10), "history": (6, 7, 6), "api history": (6, 7, 6)},
     "rental-properties": {"page": (9, 9, 9), "api": (5, 6, 5), "history": (7, 8, 7), "api history": (7, 8, 7)},
     "rental-rooms": {"page": (8, 9, 8), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
