@@ -37,6 +37,7 @@ from banyan.demo.reset import (
 )
 from banyan.demo.residents import residents_build
 from banyan.demo.site import Site, stream
+from banyan.demo.workflows import workflows_build
 from banyan.events.models import Event
 from banyan.events.services import event_record
 from banyan.party.models import PartyMember, PartyOrg
@@ -94,6 +95,8 @@ def demo_build(sites: list[Site], scale: float) -> None:
             bar.update()
     with stage("accounts", len(DEMO_ACCOUNTS), "个") as bar:
         bar.update(len(accounts_create()))
+    with stage("workflows", 4, "件") as bar:
+        bar.update(workflows_build())
 
 
 def demo_summary(seed: int, scale: float, seconds: float) -> dict:

@@ -44,10 +44,13 @@ def demo(django_db_setup, django_db_blocker):
         yield summary, out.getvalue()
         # Leave the test database as the migrations made it, for the test modules that come after.
         demo_reset()
-        User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).delete()
-        Community.objects.filter(name__in=[p.name for p in COMMUNITIES]).update(area_km2=None, description="")
+        users = User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS])
         with connection.cursor() as cursor:  # the log is append-only, but this module's loads are no one's history
-            cursor.execute(f"DELETE FROM {Event._meta.db_table} WHERE model = %s", ["demo.demoload"])
+            cursor.execute(f"DELETE FROM {Event._meta.db_table} WHERE model = %s OR user_id IN "
+                           f"({', '.join(str(pk) for pk in users.values_list('pk', flat=True)) or 'NULL'})",
+                           ["demo.demoload"])
+        users.delete()
+        Community.objects.filter(name__in=[p.name for p in COMMUNITIES]).update(area_km2=None, description="")
 
 
 def snapshot() -> list[tuple]:
