@@ -41,7 +41,16 @@ from banyan.demo.workflows import workflows_build
 from banyan.events.models import Event
 from banyan.events.services import event_record
 from banyan.party.models import PartyMember, PartyOrg
-from banyan.people.models import Enterprise, Household, RentalProperty, RentalRoom, Residency, Resident, Tenancy
+from banyan.people.models import (
+    Enterprise,
+    Household,
+    RentalProperty,
+    RentalRoom,
+    Residency,
+    Resident,
+    ResidentStatus,
+    Tenancy,
+)
 from banyan.places.models import Building, Community, Dwelling, Estate, Grid, IndustrialPark
 
 __all__ = ["DEMO_ACCOUNTS", "DemoAccount", "OtherData", "demo_load", "demo_reset"]
@@ -95,12 +104,12 @@ def demo_build(sites: list[Site], scale: float) -> None:
             bar.update()
     with stage("accounts", len(DEMO_ACCOUNTS), "个") as bar:
         bar.update(len(accounts_create()))
-    with stage("workflows", 4, "件") as bar:
-        bar.update(workflows_build())
+    with stage("workflows", 4, "人") as bar:
+        bar.update(workflows_build(ids))
 
 
 def demo_summary(seed: int, scale: float, seconds: float) -> dict:
-    residents = Resident.objects.all()
+    residents = Resident.objects.filter(status=ResidentStatus.CURRENT)  # the seeds count who lives there now
     return {
         "seed": seed,
         "scale": scale,
