@@ -248,3 +248,10 @@ def make_user(role: str | None = None, place=None, *, username: str | None = Non
         level = type(place).__name__.lower()
         RoleAssignment.objects.create(user=user, role=role, **{level: place})
     return user
+
+
+def text(response) -> str:
+    """A response's body as text, streamed or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8")
+    return response.content.decode()

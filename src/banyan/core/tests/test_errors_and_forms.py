@@ -39,11 +39,6 @@ urlpatterns = [path("boom/", boom), path("api/boom/", boom), path("", include("b
 handler500 = "banyan.core.middleware.server_error"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def secretary(client):
     user = make_user(Role.COMMUNITY_SECRETARY, community("东联"))

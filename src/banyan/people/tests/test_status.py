@@ -13,6 +13,7 @@ from banyan.core.testing import (
     TenancyFactory,
     community,
     make_user,
+    text,
     valid_id_number,
 )
 from banyan.events.models import Event
@@ -21,22 +22,11 @@ from banyan.people.models import Residency, Resident, ResidentStatus
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def secretary(client):
     user = make_user(Role.COMMUNITY_SECRETARY, community("东联"), display_name="陈书记")
     client.force_login(user)
     return user
-
-
-def text(response) -> str:
-    if getattr(response, "streaming", False):
-        return b"".join(response.streaming_content).decode("utf-8")
-    return response.content.decode()
 
 
 def today():

@@ -30,11 +30,6 @@ from banyan.people.models import Residency, Resident, ResidentStatus, TransferRe
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def text(response) -> str:
     return response.content.decode()
 
