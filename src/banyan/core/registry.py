@@ -67,7 +67,3 @@ def _gather() -> tuple[Entry, ...]:
 ENTRIES: tuple[Entry, ...] = _gather()
 BY_SLUG = {e.slug: e for e in ENTRIES}
 BY_LABEL = {e.label: e for e in ENTRIES}
-
-
-def entry_for(model) -> Entry:
-    return BY_LABEL[model._meta.label_lower]

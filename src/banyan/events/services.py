@@ -25,11 +25,6 @@ def _label(field: models.Field) -> str:
     return str(field.verbose_name)
 
 
-def record_state(instance) -> dict:
-    """The stored values of a record (foreign keys by id, personal numbers masked): what an update compares."""
-    return {_name(f): plain_value(f.value_from_object(instance)) for f in _recorded_fields(type(instance))}
-
-
 def record_changes(before, after) -> list[dict]:
     """The fields that differ between two versions of a record (`before` None: every filled field of a new one)."""
     out = []

@@ -96,10 +96,6 @@ class RecordSerializer(serializers.ModelSerializer):
     serializer_related_field = ScopedRelatedField
 
 
-def _has_field(model, name: str) -> bool:
-    return any(f.name == name for f in model._meta.fields)
-
-
 @cache
 def record_serializer(entry: Entry) -> type[RecordSerializer]:
     """The serializer of one entry: read fields = id, label, list and form fields with their names and displays;
