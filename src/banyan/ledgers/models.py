@@ -25,6 +25,7 @@ class ImportJob(models.Model):
         DONE = "done", _("已导入")
         REFUSED = "refused", _("文件被拒绝")
         FAILED = "failed", _("失败，未写入")
+        UNDONE = "undone", _("已撤销")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("导入人"))
@@ -47,6 +48,18 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # What the user chose for the whole file: {"sheet": name, "fixed": {field: cell text}, "households": bool,
+    # "mapping": {header: field}} (ledgers.importing.ledger_import's options).
+    options = models.JSONField(_("导入选项"), default=dict, blank=True)
+    # What the reading noticed and the user should know (hidden rows, other sheets, filled-down cells…).
+    warnings = models.JSONField(_("提示"), default=list, blank=True)
+    # The preview of updates: {"fields": {header: n}, "samples": [{"row": n, "record": text,
+    # "fields": [[header, before, after], …]}, …]}, numbers masked.
+    changes = models.JSONField(_("变更预览"), default=dict, blank=True)
+    event_id = models.BigIntegerField(_("导入记录"), null=True, blank=True)  # the `imported` event: what undo reads
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    # The uploaded file (and its refused rows) hold clear ID numbers: deleted once the job is over (see README).
+    file_purged_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
 
     # An import belongs to the community it writes into; one without a community (a district-wide file from
     # the command line) is seen by district and town staff only through its user.
@@ -81,7 +94,8 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (self.Status.VALIDATED, self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+        return self.status in (self.Status.VALIDATED, self.Status.DONE, self.Status.REFUSED, self.Status.FAILED,
+                               self.Status.UNDONE)
 
     @property
     def interrupted(self) -> bool:
@@ -91,6 +105,31 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return min(100, round(100 * self.processed_rows / self.total_rows)) if self.total_rows else 0
+
+
+class ImportedRow(models.Model):
+    """A row an import wrote: created, or updated with the values it had before (stored form, by field name).
+    What undoing the import restores; deleted with nothing else, never shown on its own."""
+
+    job = models.ForeignKey(ImportJob, models.CASCADE, related_name="+", db_constraint=False)
+    object_id = models.BigIntegerField()
+    before = models.JSONField(null=True, blank=True)  # null: the import created the row
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "object_id"], name="importedrow_job")]
+
+
+class HeaderMapping(models.Model):
+    """The columns a user matched by hand in a preview, remembered for their next file of the same layout."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    layout = models.CharField(max_length=64)  # a digest of the file's normalised headers, in order
+    mapping = models.JSONField(default=dict)  # {header as written: field}
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "layout"], name="headermapping_layout")]
 
 
 # The events of an export job: each status it passes through, and each download of its file (the rows' own
