@@ -20,6 +20,7 @@ COMMUNITY = Column("community", "社区", ("所属社区", "社区名称", "村(
                    parse=text(80), example="东联")
 GRID = Column("grid", "网格", ("所属网格", "网格名称", "网格编号"), parse=text(80), example="")
 SEP = "\x1f"  # joins the parts of a composite lookup key
+ROW_KEY_HEADER = "系统编号"  # first column of an export shaped as the template: the record's id
 
 
 @dataclass(frozen=True)
