@@ -13,6 +13,7 @@ import contextlib
 import queue
 import threading
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +25,11 @@ from django.utils.translation import gettext as _
 
 from banyan.accounts.roles import Action
 from banyan.core.scoping import can
-from banyan.ledgers.columns import first_error, normalize_header
-from banyan.ledgers.kinds import KINDS, Kind, Places, refuse
+from banyan.ledgers.changes import CLEAR_FORMS, Preview, differs, settle
+from banyan.ledgers.columns import MOBILE_HEADERS, first_error, normalize_header
+from banyan.ledgers.kinds import KINDS, ROW_KEY_HEADER, SEP, Kind, Places, refuse
 from banyan.ledgers.reading import FileRefused, open_ledger
-from banyan.ledgers.writing import RowShape, insert_frame, update_rows
+from banyan.ledgers.writing import RowShape, insert_frame, reserve_ids, update_rows
 
 REASON_HEADER = "错误原因"
 ProgressFn = Callable[[str, int, int], None]  # phase ("validating" | "writing"), rows done, rows in all
@@ -46,6 +48,9 @@ class ImportResult:
     unknown_headers: list[str] = field(default_factory=list)
     refused_path: Path | None = None
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # what the reading noticed (hidden rows, other sheets…)
+    changes: dict = field(default_factory=dict)  # the update preview (changes.Preview)
+    event_id: int | None = None  # the `imported` event of a committed import
 
 
 class RefusedRows:
@@ -80,6 +85,9 @@ class RefusedRows:
 
 
 def _map_header(kind: Kind, header: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Each known field's column position, and the headers not taken. A field named twice refuses the file,
+    except a phone field given both as 联系电话 and as 手机号: the mobile column is taken, the other listed as
+    not taken (ledgers often carry both, and a kind with two phone fields names them apart)."""
     names = {normalize_header(name): column for column in kind.columns for name in column.names}
     positions: dict[str, int] = {}
     unknown = []
@@ -90,7 +98,13 @@ def _map_header(kind: Kind, header: list[str]) -> tuple[dict[str, int], list[str
                 unknown.append(cell)
             continue
         if column.field in positions:
-            raise FileRefused(_("列“%(name)s”重复出现。") % {"name": cell})
+            earlier = header[positions[column.field]]
+            mobile = [normalize_header(h) in MOBILE_HEADERS for h in (earlier, cell)]
+            if mobile.count(True) != 1:
+                raise FileRefused(_("列“%(name)s”重复出现。") % {"name": cell})
+            unknown.append(earlier if mobile[1] else cell)
+            if not mobile[1]:
+                continue
         positions[column.field] = index
     missing = [c.header for c in kind.columns if c.required and c.field not in positions]
     if missing:
@@ -98,20 +112,52 @@ def _map_header(kind: Kind, header: list[str]) -> tuple[dict[str, int], list[str
     return positions, unknown
 
 
-def _parse(kind: Kind, positions: dict[str, int], raw: pl.DataFrame) -> pl.DataFrame:
-    """Parsed values of every known column and `_error`, the first problem of each row in column order."""
-    values, errors = [pl.col("_row")], []
+def _parse(kind: Kind, positions: dict[str, str], raw: pl.DataFrame, row_key: str | None) -> pl.DataFrame:
+    """Parsed values of every known column, `_error` (the first problem of each row in column order), `_pk` (the
+    row key of a file Banyan exported), and the flags the rest reads: `_clear_<field>` (the cell asks to clear),
+    `_masked_<field>` (a masked number) and `_missing` (the first required column left blank: a problem only for
+    a new row)."""
+    values, errors, flags, missing = [pl.col("_row")], [], [], []
+    if row_key:
+        key = pl.col(row_key).str.strip_chars().str.replace(r"\.0$", "")
+        values.append(key.cast(pl.Int64, strict=False).alias("_pk"))
+        errors.append(pl.when(key.is_not_null() & key.cast(pl.Int64, strict=False).is_null())
+                      .then(pl.format(_("{}“{}”不是本系统导出的编号"), pl.lit(ROW_KEY_HEADER), key)))
+    else:
+        values.append(pl.lit(None, dtype=pl.Int64).alias("_pk"))
     for column in kind.columns:
         if column.field not in positions:
             continue
-        cell = pl.col(f"c{positions[column.field]}")
+        cell = pl.col(positions[column.field])
+        cleared = cell.is_in(CLEAR_FORMS)
+        masked = cell.str.contains("*", literal=True) if column.field in kind.pii else pl.lit(False)
         value, error = column.parse(cell) if column.parse else (cell, pl.lit(None, dtype=pl.Utf8))
         prefix = f"{column.header}：" if column.parse and column.field != "id_number" else ""
-        values.append(pl.when(cell.is_not_null()).then(value).alias(column.field))
-        errors.append(pl.when(cell.is_null()).then(pl.lit(_("“%(col)s”不能为空") % {"col": column.header})
-                                                  if column.required else None)
+        values.append(pl.when(cell.is_not_null() & ~cleared & ~masked).then(value).alias(column.field))
+        flags.append(cleared.alias(f"_clear_{column.field}"))
+        if column.field in kind.pii:
+            flags.append(masked.alias(f"_masked_{column.field}"))
+        if column.required:
+            missing.append(pl.when(cell.is_null()).then(pl.lit(column.header)))
+        cleared_error = _("“%(col)s”是必填项，不能清空") % {"col": column.header} if column.required else None
+        errors.append(pl.when(cell.is_null() | masked).then(pl.lit(None, dtype=pl.Utf8))
+                      .when(cleared).then(pl.lit(cleared_error, dtype=pl.Utf8))
                       .otherwise(pl.lit(prefix) + error))
-    return raw.select(*values, first_error(*errors).cast(pl.Utf8).alias("_error"))
+    missing_first = pl.coalesce(missing) if missing else pl.lit(None, dtype=pl.Utf8)
+    return raw.select(*values, *flags, missing_first.alias("_missing"),
+                      first_error(*errors).cast(pl.Utf8).alias("_error"))
+
+
+def _fixed(kind: Kind, header: list[str], fixed: dict | None) -> list[tuple[str, str | None]]:
+    """The columns the user set for the whole file (options "fixed": {field: cell text}) that the file lacks:
+    (header, value) pairs, added to the file's columns so they are read and checked like any other cell."""
+    present = {normalize_header(h) for h in header}
+    out = []
+    for column in kind.columns:
+        value = (fixed or {}).get(column.field)
+        if value and not present & {normalize_header(n) for n in column.names}:
+            out.append((column.header, str(value)))
+    return out
 
 
 class Sealing:
@@ -170,20 +216,25 @@ class Sealing:
 
 
 def _masks(kind: Kind, df: pl.DataFrame) -> pl.DataFrame:
-    """The masks of the personal numbers of rows being written (all valid): as core.pii.mask gives them."""
+    """The masks of the personal numbers the file gives, as core.pii.mask makes them (null where not given)."""
     masks = []
     for name, pii_kind in kind.pii.items():
         if name in df.columns:
             value = pl.col(name)
-            middle, head = ("********", 6) if pii_kind == "id_number" else ("****", 3)
-            masks.append(pl.when(value.is_not_null()).then(pl.concat_str(
-                [value.str.slice(0, head), pl.lit(middle), value.str.slice(-4)])).otherwise(pl.lit(""))
-                .alias(f"{name}_masked"))
+            if pii_kind == "id_number":
+                masked = pl.concat_str([value.str.slice(0, 6), pl.lit("********"), value.str.slice(-4)])
+            else:
+                masked = pl.when(value.str.len_chars() >= 11).then(
+                    pl.concat_str([value.str.slice(0, 3), pl.lit("****"), value.str.slice(-4)])).otherwise(
+                    pl.concat_str([value.str.slice(0, 2), pl.lit("****")]))
+            masks.append(pl.when(value.is_not_null()).then(masked).alias(f"{name}_masked"))
     return df.with_columns(masks) if masks else df
 
 
 def _dedupe(df: pl.DataFrame, keys: list[str], seen: dict) -> pl.DataFrame:
-    """Refuse the second and later rows with a key seen before, in this frame or an earlier one."""
+    """Refuse the second and later rows with a key seen before, in this frame or an earlier one (a row with a
+    row key is the same as another with the same row key)."""
+    keys = ["_pk", *keys]
     ok = pl.col("_error").is_null()
     first = (df.filter(ok).group_by(keys, maintain_order=True).agg(pl.col("_row").min().alias("_first")))
     df = df.join(first, on=keys, how="left", nulls_equal=True)
@@ -197,32 +248,41 @@ def _dedupe(df: pl.DataFrame, keys: list[str], seen: dict) -> pl.DataFrame:
     return df.drop("_first")
 
 
-def _existing(kind: Kind, df: pl.DataFrame, compare: list[str]) -> pl.DataFrame:
-    """The stored rows with the keys of this frame: id, place and the columns to compare, suffixed `_db`."""
-    keys = list(kind.key_fields)
-    first = keys[0]
-    wanted = df.filter(pl.col("_error").is_null())[first].unique().drop_nulls().to_list()
-    columns = list(dict.fromkeys(["pk", "community_id", "grid_id", *keys, *compare]))
-    rows = []
+def _stored(kind: Kind, by: str, wanted: list, columns: list[str]) -> list[tuple]:
+    """The stored rows whose `by` column is one of `wanted`: `columns` of each."""
+    if not wanted:
+        return []
     if connection.vendor == "postgresql":
         # One text-array parameter, written as its literal: psycopg would otherwise quote each of 100,000 keys.
-        field = _field(kind.model, first)
-        cast = "bigint[]" if field.is_relation or isinstance(field, models.IntegerField) else "text[]"
+        field = _field(kind.model, by)
+        cast = "bigint[]" if field.is_relation or isinstance(field, models.IntegerField | models.AutoField) \
+            else "text[]"
         literal = "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in wanted) + "}"
         with connection.cursor() as cursor:
             names = ", ".join(connection.ops.quote_name(_column(kind.model, c)) for c in columns)
             table = connection.ops.quote_name(kind.model._meta.db_table)
-            cursor.execute(f"SELECT {names} FROM {table} WHERE {connection.ops.quote_name(_column(kind.model, first))}"
+            cursor.execute(f"SELECT {names} FROM {table} WHERE {connection.ops.quote_name(_column(kind.model, by))}"
                            f" = ANY(%s::{cast})", [literal])
-            rows = cursor.fetchall()
-    else:
-        for start in range(0, len(wanted), 900):  # SQLite caps bound parameters
-            rows += list(kind.model.objects.filter(**{f"{first}__in": wanted[start:start + 900]})
-                         .values_list(*columns))
+            return cursor.fetchall()
+    rows = []
+    for start in range(0, len(wanted), 900):  # SQLite caps bound parameters
+        rows += list(kind.model.objects.filter(**{f"{by}__in": wanted[start:start + 900]}).values_list(*columns))
+    return rows
+
+
+def _existing(kind: Kind, df: pl.DataFrame, written: list[str]) -> pl.DataFrame:
+    """The stored rows this frame names, by row key or by the kind's key: `pk_db`, and every written column and
+    key as `<name>_db`, with the place they are registered at (`_place_community`, `_place_grid`)."""
+    keys = list(kind.key_fields)
+    ok = df.filter(pl.col("_error").is_null())
+    columns = list(dict.fromkeys(["pk", "community_id", "grid_id", *keys, *written]))
+    rows = _stored(kind, "pk", ok["_pk"].drop_nulls().unique().to_list(), columns)
+    rows += _stored(kind, keys[0], ok.filter(pl.col("_pk").is_null())[keys[0]].drop_nulls().unique().to_list(),
+                    columns)
     schema = {c: df.schema.get(c, pl.Int64) for c in columns}
-    stored = pl.DataFrame([_plain(r) for r in rows], schema=schema, orient="row")
+    stored = pl.DataFrame([_plain(r) for r in rows], schema=schema, orient="row").unique("pk")
     places = stored.select(pl.col("community_id").alias("_place_community"), pl.col("grid_id").alias("_place_grid"))
-    return stored.rename({c: f"{c}_db" for c in columns if c not in keys}).hstack(places)
+    return stored.rename({c: f"{c}_db" for c in columns}).hstack(places)
 
 
 def _field(model, attname: str):
@@ -239,22 +299,44 @@ def _plain(row: tuple) -> list:
     return [float(v) if isinstance(v, Decimal) else v for v in row]
 
 
-def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult):
-    model_columns = {f.attname for f in kind.model._meta.concrete_fields} | set(kind.key_fields)
-    compare = [c for c in df.columns if c in model_columns and c not in kind.key_fields
-               and not c.endswith(("_enc", "_masked")) and c not in ("community_id", "grid_id")]
-    compare += [c for c in ("community_id", "grid_id") if c not in kind.key_fields]
-    df = df.join(_existing(kind, df, compare), on=list(kind.key_fields), how="left", nulls_equal=False)
+def _written_columns(kind: Kind, df: pl.DataFrame) -> list[str]:
+    model_columns = {f.attname for f in kind.model._meta.concrete_fields if not f.primary_key}
+    return [c for c in df.columns if c in model_columns and c != "created_at"]
+
+
+def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult, preview: Preview) -> pl.DataFrame:
+    """Find each row's stored record, settle what every field ends with (changes.py), and sort the rows into
+    create / update / unchanged / refused."""
+    written = _written_columns(kind, df)
+    compare = [c for c in written if not c.endswith(("_enc", "_masked"))]
+    keys = list(kind.key_fields)
+    stored = _existing(kind, df, written)
+    df = pl.concat([
+        df.filter(pl.col("_pk").is_not_null()).join(stored, left_on="_pk", right_on="pk_db", how="left",
+                                                    coalesce=False),
+        df.filter(pl.col("_pk").is_null()).join(stored, left_on=keys, right_on=[f"{k}_db" for k in keys],
+                                                how="left", coalesce=False),
+    ], how="vertical_relaxed")
     exists = pl.col("pk_db").is_not_null()
-    foreign = ~(pl.col("_place_community").is_in(places.writable_communities)
-                | pl.col("_place_grid").is_in(places.grid_ids)).fill_null(False)
-    if kind.label == "people.resident":  # a person registered in another community moves in by a request
-        elsewhere = exists & ~pl.col("_place_community").is_in(places.reachable).fill_null(False)
-        df = refuse(df, elsewhere, _("该身份证号已在您管辖范围以外的其他社区登记，请提交迁入申请"))
-    df = refuse(df, exists & foreign, _("该记录已在您管辖范围以外登记，不能导入或修改"))
-    changed = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_db")) for c in compare])
-    if "_property_changed" in df.columns:  # a room whose rental property the file corrects
-        changed = changed | pl.col("_property_changed")
+    df = refuse(df, pl.col("_pk").is_not_null() & ~exists,
+                pl.format(_("系统编号“{}”对应的记录不存在或不在您的管辖范围内；新增的行请清空系统编号"), pl.col("_pk")))
+    df = _refuse_foreign(kind, df, places, exists)
+    for name, pii_kind in kind.pii.items():  # a row key names the record; a full number must agree with it
+        hashed = f"{name}_hash"
+        if pii_kind == "id_number" and hashed in keys and hashed in df.columns:
+            df = refuse(df, exists & pl.col(hashed).is_not_null() & (pl.col(hashed) != pl.col(f"{hashed}_db")),
+                        _("身份证号与系统编号对应的记录不一致：更正身份证号请在该记录的页面修改"))
+    create = pl.col("_error").is_null() & ~exists
+    masked = [pl.col(c) for c in df.columns if c.startswith("_masked_")]
+    if masked:
+        df = refuse(df, create & pl.any_horizontal(masked),
+                    _("号码是遮盖过的（含*）：新增的行请填写完整的身份证号、手机号"))
+    df = refuse(df, create & pl.col("_missing").is_not_null(), pl.format(_("“{}”不能为空"), pl.col("_missing")))
+    df = settle(df, written)
+    changed = pl.any_horizontal([differs(df, c).fill_null(False) for c in compare]) if compare else pl.lit(False)
+    for flag in ("_property_changed", "_new_household"):  # a rental property the file corrects, a new household
+        if flag in df.columns:
+            changed = changed | pl.col(flag)
     ok = pl.col("_error").is_null()
     df = df.with_columns(pl.when(~ok).then(pl.lit("refused")).when(~exists).then(pl.lit("create"))
                          .when(changed).then(pl.lit("update")).otherwise(pl.lit("unchanged")).alias("_action"))
@@ -262,32 +344,49 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
     result.created += counts.get("create", 0)
     result.updated += counts.get("update", 0)
     result.unchanged += counts.get("unchanged", 0)
+    preview.add(df.filter(pl.col("_action") == "update"), compare)
     return df
 
 
+def _refuse_foreign(kind: Kind, df: pl.DataFrame, places: Places, exists: pl.Expr) -> pl.DataFrame:
+    """A stored record outside where the user may write is not theirs to change; one in another community is
+    moved by a transfer, never by a file."""
+    foreign = ~(pl.col("_place_community").is_in(places.writable_communities)
+                | pl.col("_place_grid").is_in(places.grid_ids)).fill_null(False)
+    if kind.label == "people.resident":  # a person registered in another community moves in by a request
+        elsewhere = exists & ~pl.col("_place_community").is_in(places.reachable).fill_null(False)
+        df = refuse(df, elsewhere, _("该身份证号已在您管辖范围以外的其他社区登记，请提交迁入申请"))
+    df = refuse(df, exists & foreign, _("该记录已在您管辖范围以外登记，不能导入或修改"))
+    return refuse(df, exists & pl.col("community_id").is_not_null()
+                  & (pl.col("community_id") != pl.col("_place_community")),
+                  _("该记录登记在另一个社区，与文件中的社区不一致：迁移请办理迁入申请"))
+
+
 def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused: RefusedRows,
-              progress: ProgressFn, sealing: Sealing, writer: "Writer | None" = None) -> None:
+              progress: ProgressFn, sealing: Sealing, options: dict, writer: "Writer | None" = None) -> None:
     """Check every frame; with a writer, hand it each frame's rows to write while the next frame is checked."""
-    positions, result.unknown_headers = _map_header(kind, ledger.header)
+    columns = _columns(kind, ledger.header, options)
+    result.unknown_headers = columns["unknown"]
+    preview = Preview(kind)
     seen: dict = {}
     db = writer.lock if writer else contextlib.nullcontext()  # one user of the connection at a time
     phase = "writing" if writer else "validating"
     try:
         frames = iter(ledger.frames)
-        upcoming = _parse_and_seal(kind, positions, sealing, next(frames, None))
+        upcoming = _parse_and_seal(kind, columns, sealing, next(frames, None))
         while upcoming is not None:
             raw, df, futures = upcoming
-            upcoming = _parse_and_seal(kind, positions, sealing, next(frames, None))  # sealed while this is checked
-            df = Sealing.apply(df, futures)
+            upcoming = _parse_and_seal(kind, columns, sealing, next(frames, None))  # sealed while this is checked
+            df = _masks(kind, Sealing.apply(df, futures))
             with db:
                 df = kind.derive(df, places)
             df = _dedupe(df, kind.duplicate_key, seen)
             with db:
-                df = _classify(kind, df, places, result)
+                df = _classify(kind, df, places, result, preview)
             refused.add(raw.join(df.filter(pl.col("_action") == "refused").select("_row", "_error"), on="_row"))
             result.rows += raw.height
             if writer:
-                writes = _masks(kind, df.filter(pl.col("_action").is_in(["create", "update"])))
+                writes = df.filter(pl.col("_action").is_in(["create", "update"]))
                 if kind.before_write:
                     with db:
                         writes = kind.before_write(writes, places)
@@ -297,14 +396,37 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
     finally:
         sealing.close()
     result.refused = refused.count
+    result.changes = preview.as_dict()
+    if places.new_households:
+        result.warnings.append(_("按户号新建%(n)d户（文件中的户号在社区尚不存在）") % {"n": len(places.new_households)})
     if not result.rows:
         raise FileRefused(_("文件中没有数据行。"))
 
 
-def _parse_and_seal(kind: Kind, positions: dict, sealing: Sealing, raw: pl.DataFrame | None):
+def _columns(kind: Kind, header: list[str], options: dict) -> dict:
+    """Which cell column holds each field: the header as written, the user's mapping of headers it does not
+    know, the row key of an exported file, and the columns set for the whole file (added as `f<i>`)."""
+    mapping = options.get("mapping") or {}
+    names = {c.field: c.header for c in kind.columns}
+    header = [names.get(mapping.get(h), h) if h in mapping else h for h in header]
+    row_key = next((f"c{i}" for i, h in enumerate(header) if normalize_header(h) == ROW_KEY_HEADER), None)
+    visible = ["" if normalize_header(h) == ROW_KEY_HEADER else h for h in header]
+    fixed = _fixed(kind, visible, options.get("fixed"))
+    if row_key:  # rows an exported file names need no required column: they are checked for new rows only
+        present = {normalize_header(h) for h in visible + [h for h, _v in fixed]}
+        fixed += [(c.header, None) for c in kind.columns
+                  if c.required and not present & {normalize_header(n) for n in c.names}]
+    found, unknown = _map_header(kind, visible + [h for h, _v in fixed])
+    positions = {field: f"c{i}" if i < len(header) else f"f{i - len(header)}" for field, i in found.items()}
+    return {"positions": positions, "row_key": row_key, "unknown": unknown,
+            "fixed": {f"f{i}": value for i, (_h, value) in enumerate(fixed)}}
+
+
+def _parse_and_seal(kind: Kind, columns: dict, sealing: Sealing, raw: pl.DataFrame | None):
     if raw is None:
         return None
-    df = _parse(kind, positions, raw)
+    cells = raw.with_columns([pl.lit(v, dtype=pl.Utf8).alias(n) for n, v in columns["fixed"].items()])
+    df = _parse(kind, columns["positions"], cells, columns["row_key"])
     return raw, df, sealing.submit(df)
 
 
@@ -314,12 +436,23 @@ class Writer:
     It shares the import's connection and so its transaction (Django allows a connection to be shared between
     threads on request); a lock keeps the two threads from using it at once. The database inserts while Python
     checks: psycopg and sqlite3 release the GIL while the server or the SQLite engine works.
+
+    New rows get their ids before they are written, so the import knows every row it wrote: for their timelines
+    (one `imported` event tied to each) and for undoing it (`ImportedRow`: what updated rows held before).
     """
 
-    def __init__(self, kind: Kind):
+    def __init__(self, kind: Kind, job=None):
+        from banyan.ledgers.models import ImportedRow
+
         self.connection = connections[DEFAULT_DB_ALIAS]
-        self.shape = RowShape(kind.model, now=timezone.now(), connection=self.connection)
+        now = timezone.now()
+        self.shape = RowShape(kind.model, now=now, connection=self.connection)
+        self.new_shape = RowShape(kind.model, now=now, connection=self.connection, with_pk=True)
+        self.before_shape = RowShape(ImportedRow, now=now, connection=self.connection)
+        self.kind = kind
+        self.job = job
         self.key = kind.key_fields[0]
+        self.ids = array("q")
         self.lock = threading.Lock()
         self.frames: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
@@ -349,49 +482,80 @@ class Writer:
                 continue
             try:
                 with self.lock:
-                    # In key order, the unique index on the key grows at its end instead of at random pages.
-                    insert_frame(self.shape, frame.filter(pl.col("_action") == "create").sort(self.key,
-                                                                                               nulls_last=True))
-                    update_rows(self.shape, frame.filter(pl.col("_action") == "update").rename({"pk_db": "pk"}))
+                    self._write(frame)
             except BaseException as error:  # handed to the main thread, which rolls the transaction back
                 self.error = error
 
+    def _write(self, frame: pl.DataFrame) -> None:
+        new = frame.filter(pl.col("_action") == "create")
+        if new.height:
+            new = new.with_columns(pl.Series("id", reserve_ids(self.connection, self.kind.model, new.height),
+                                             dtype=pl.Int64))
+            # In key order, the unique index on the key grows at its end instead of at random pages.
+            insert_frame(self.new_shape, new.sort(self.key, nulls_last=True))
+            self.ids.extend(new["id"].to_list())
+        changed = frame.filter(pl.col("_action") == "update").rename({"pk_db": "pk"})
+        if changed.height:
+            update_rows(self.shape, changed)
+            self.ids.extend(changed["pk"].to_list())
+            if self.job is not None:
+                insert_frame(self.before_shape, _before(self.kind, changed, self.job.pk))
+
+
+def _before(kind: Kind, changed: pl.DataFrame, job_id: int) -> pl.DataFrame:
+    """What each updated row held before, in stored form by field name: what undoing the import restores."""
+    written = [c for c in _written_columns(kind, changed) if f"{c}_db" in changed.columns]
+    values = pl.struct([pl.col(f"{c}_db").cast(pl.Utf8).alias(c) for c in written]).struct.json_encode()
+    return changed.select(pl.lit(job_id, dtype=pl.Int64).alias("job_id"), pl.col("pk").alias("object_id"),
+                          values.alias("before"))
+
 
 def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, dry_run: bool = False,
-                  strict: bool = False, progress: ProgressFn | None = None) -> ImportResult:
+                  strict: bool = False, progress: ProgressFn | None = None, options: dict | None = None,
+                  job=None) -> ImportResult:
     """Import one ledger file as `by`. The user sees counts of created, updated, unchanged and refused rows,
-    a refused-rows XLSX, and, unless dry run (or strict with refusals), the valid rows written all at once.
+    what the updates change, a refused-rows XLSX, and, unless dry run (or strict with refusals), the valid rows
+    written all at once, with one `imported` event tied to each of them.
+
+    `options` are the user's choices for the whole file: "sheet" (its name), "fixed" ({field: cell text} for a
+    column the file lacks), "households" (create a resident's household from the file's 户号 and address),
+    "mapping" ({header: field} for headers the import does not know). `job` (the ImportJob) makes it undoable.
 
     Raises FileRefused (nothing written) when the file as a whole cannot be taken.
     """
     started = time.perf_counter()
+    options = dict(options or {})
     spec = KINDS.get(kind)
     if spec is None:
         raise FileRefused(_("未知的导入类型“%(kind)s”。") % {"kind": kind})
     if not can(by, Action.CHANGE, spec.model):
         raise FileRefused(_("您没有导入“%(kind)s”的权限。") % {"kind": spec.title})
     progress = progress or (lambda phase, done, total: None)
-    known = {normalize_header(n) for c in spec.columns for n in c.names}
+    known = {normalize_header(n) for c in spec.columns for n in c.names} | set(options.get("mapping") or {})
     required = {normalize_header(n) for c in spec.columns if c.required for n in c.names}
-    ledger = open_ledger(path, file_name, known, required)
-    places = Places(user=by, kind=spec, community=community)
-    result = ImportResult(kind=kind)
+    ledger = open_ledger(path, file_name, known, required, sheet=options.get("sheet"))
+    if "mapping" not in options:
+        options["mapping"] = remembered_mapping(by, kind, ledger.header)
+    places = Places(user=by, kind=spec, community=community, households=bool(options.get("households")))
+    result = ImportResult(kind=kind, warnings=ledger.warnings)  # the same list: reading adds footer rows to it
     refused = RefusedRows(ledger.header)
     try:
         sealing = Sealing(spec, encrypt=not dry_run, rows=ledger.total)
         if dry_run:
-            _validate(spec, ledger, places, result, refused, progress, sealing)
+            _validate(spec, ledger, places, result, refused, progress, sealing, options)
             result.refused_path = refused.save()
             result.message = _("校验完成（未写入）。")
         else:
             progress("writing", 0, ledger.total)  # seen before the transaction holds the job's row too
             try:
                 with transaction.atomic():
-                    with Writer(spec) as writer:
-                        _validate(spec, ledger, places, result, refused, progress, sealing, writer)
+                    with Writer(spec, job) as writer:
+                        _validate(spec, ledger, places, result, refused, progress, sealing, options, writer)
                         result.refused_path = refused.save()  # while the writer finishes its last frames
                     if strict and result.refused:
                         transaction.set_rollback(True)
+                    elif writer.ids:
+                        result.event_id = _imported(spec, result, writer.ids, by=by, job=job, file_name=file_name)
             except IntegrityError:
                 message = _("写入时与同时进行的其他导入冲突（如同一身份证号），全部未写入，请重新导入。")
                 raise FileRefused(message) from None
@@ -405,3 +569,37 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _imported(kind: Kind, result: ImportResult, ids: array, *, by, job, file_name: str) -> int:
+    """The one `imported` event of a committed import, tied to every row it wrote (their timelines show it)."""
+    from banyan.events.models import Event, EventSubject
+    from banyan.events.services import event_record
+
+    event = event_record(by=job.user if job is not None else by, action=Event.Action.IMPORTED, model=kind.model,
+                         note=file_name, data={"job": job.pk if job is not None else None, "created": result.created,
+                                               "updated": result.updated, "unchanged": result.unchanged,
+                                               "refused": result.refused})
+    connection = connections[DEFAULT_DB_ALIAS]
+    shape = RowShape(EventSubject, now=timezone.now(), connection=connection)
+    for start in range(0, len(ids), 500_000):
+        chunk = pl.Series("object_id", ids[start:start + 500_000], dtype=pl.Int64)
+        insert_frame(shape, pl.DataFrame([chunk]).with_columns(pl.lit(event.pk, dtype=pl.Int64).alias("event_id"),
+                                                               pl.lit(event.model).alias("model")))
+    return event.pk
+
+
+def remembered_mapping(user, kind: str, header: list[str]) -> dict:
+    """The headers this user matched by hand for a file of this layout before."""
+    from banyan.ledgers.models import HeaderMapping
+
+    if not getattr(user, "pk", None):
+        return {}
+    found = HeaderMapping.objects.filter(user=user, kind=kind, layout=header_layout(header)).first()
+    return found.mapping if found else {}
+
+
+def header_layout(header: list[str]) -> str:
+    import hashlib
+
+    return hashlib.sha256(SEP.join(normalize_header(h) for h in header).encode()).hexdigest()[:64]

@@ -13,7 +13,23 @@ from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from banyan.ledgers.columns import Column, choice, count, date, decimal, id_number, mobile, text
+from banyan.ledgers.columns import (
+    Column,
+    address,
+    birth_date,
+    choice,
+    contact_phone,
+    count,
+    credit_code,
+    date,
+    date_or_month,
+    decimal,
+    id_number,
+    mobile,
+    normalize_address,
+    person_name,
+    text,
+)
 from banyan.people import models as people
 
 COMMUNITY = Column("community", "社区", ("所属社区", "社区名称", "村(居)委会", "村居", "村委会", "居委会"),
@@ -58,12 +74,15 @@ class Places:
     """Community and grid names to ids, within where the importing user may write this kind, and cached maps
     of related rows (households, parks, party orgs, rooms) by community."""
 
-    def __init__(self, *, user, kind: Kind, community=None):
+    def __init__(self, *, user, kind: Kind, community=None, households: bool = False):
         from banyan.accounts.roles import Action
         from banyan.core.scoping import writable_places
         from banyan.places.models import Community
 
         self.default_community = community
+        self.households = households  # a resident's unknown 户号 makes a new household (the user ticked 按户号建户)
+        self.new_households: set[str] = set()  # "community_id␟number" of the households the file will create
+        self.user = user
         # Whole communities here (a grid's records are checked against its grid below), and the grids.
         writable = Community.objects.visible_to(user, Action.CHANGE, on=kind.label)
         self.writable_communities = sorted(writable.values_list("pk", flat=True))
@@ -135,8 +154,10 @@ class Places:
 def resident_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     df = places.place(df)
     number = pl.col("id_number")
+    # Sex and birth date come from the ID number; where the file gives none (a masked one), they stay as stored.
     df = df.with_columns(number.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False).alias("_born"),
-                         pl.when(number.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1).then(pl.lit("1"))
+                         pl.when(number.is_null()).then(pl.lit(None, dtype=pl.Utf8))
+                         .when(number.str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1).then(pl.lit("1"))
                          .otherwise(pl.lit("2")).alias("_sex"))
     if "sex" in df.columns:
         df = refuse(df, pl.col("sex").is_not_null() & (pl.col("sex") != pl.col("_sex")), _("性别与身份证号不符"))
@@ -144,10 +165,47 @@ def resident_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
         df = refuse(df, pl.col("birth_date").is_not_null() & (pl.col("birth_date") != pl.col("_born")),
                     _("出生日期与身份证号不符"))
     households = places.related("household", people.Household.objects, ("number",))
-    df = places.link(df, column="household", to="household_id", mapping=households,
-                     parts=[pl.col("community_id"), pl.col("household")],
-                     message=pl.format(_("户号“{}”在该社区不存在，请先导入户"), pl.col("household")))
+    if places.households and "household" in df.columns:
+        df = df.with_columns(key(pl.col("community_id"), pl.col("household")).replace_strict(
+            households, default=None, return_dtype=pl.Int64).alias("household_id"))
+        df = df.with_columns((pl.col("_error").is_null() & pl.col("household").is_not_null()
+                              & pl.col("household_id").is_null()).alias("_new_household"))
+        places.new_households.update(df.filter(pl.col("_new_household"))
+                                     .select(key(pl.col("community_id"), pl.col("household"))).to_series().to_list())
+    else:
+        df = places.link(df, column="household", to="household_id", mapping=households,
+                         parts=[pl.col("community_id"), pl.col("household")],
+                         message=pl.format(_("户号“{}”在该社区不存在：请先导入户，或在导入时勾选“按户号建户”"),
+                                           pl.col("household")))
     return df.with_columns(pl.col("_sex").alias("sex"), pl.col("_born").alias("birth_date"))
+
+
+def households_write(df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    """Before residents are written (按户号建户): create the households their 户号 names that do not exist yet,
+    at the address the file gives (户籍地址, else 现住址), each with its `created` event."""
+    from banyan.events.models import Event
+    from banyan.events.services import event_record
+
+    if "_new_household" not in df.columns:
+        return df
+    new = df.filter(pl.col("_new_household"))
+    if new.is_empty():
+        return df
+    address = [c for c in ("registered_address", "current_address") if c in new.columns]
+    households = places.related("household", people.Household.objects, ("number",))
+    for row in new.unique(["community_id", "household"], keep="first", maintain_order=True).iter_rows(named=True):
+        found = f"{row['community_id']}{SEP}{row['household']}"
+        if found in households:
+            continue
+        household = people.Household.objects.create(
+            community_id=row["community_id"], grid_id=row.get("grid_id"), number=row["household"],
+            address=next((row[c] for c in address if row.get(c)), ""))
+        event_record(by=places.user, action=Event.Action.CREATED, obj=household, note=_("按户号建户（导入）"))
+        households[found] = household.pk
+    return df.with_columns(pl.when(pl.col("_new_household")).then(
+        key(pl.col("community_id"), pl.col("household")).replace_strict(households, default=None,
+                                                                        return_dtype=pl.Int64))
+        .otherwise(pl.col("household_id")).alias("household_id"))
 
 
 def household_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
@@ -176,7 +234,20 @@ def party_member_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
         df = refuse(df, (pl.col("kind") == "in_service") & pl.col("work_unit").is_null(), _("在职党员须填写工作单位"))
     elif "kind" in df.columns:
         df = refuse(df, pl.col("kind") == "in_service", _("在职党员须填写工作单位"))
+    if "joined_on" in df.columns:
+        df = _joined_of_age(df)
     return df
+
+
+def _joined_of_age(df: pl.DataFrame) -> pl.DataFrame:
+    """The party constitution admits people of 18 and over: a joining date before the 18th birthday (or before
+    birth) is a mistyped date or ID number. Compared by month, since 入党日期 is often given as a month alone."""
+    born = pl.col("id_number").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    joined = pl.col("joined_on")
+    df = refuse(df, joined < born.dt.truncate("1mo"),
+                pl.format(_("入党日期“{}”早于身份证号中的出生日期"), joined.dt.strftime("%Y-%m-%d")))
+    return refuse(df, joined < born.dt.truncate("1mo").dt.offset_by("18y"),
+                  pl.format(_("入党日期“{}”时未满18岁，请核对入党日期和身份证号"), joined.dt.strftime("%Y-%m-%d")))
 
 
 _PROPERTY_FIELDS = ("landlord_name", "landlord_phone_hash", "attendant_name", "use", "hazard")
@@ -190,6 +261,10 @@ def rental_room_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
                          {"pk": pl.Int64, "community_id": pl.Int64, "address": pl.Utf8,
                           **dict.fromkeys(_PROPERTY_FIELDS, pl.Utf8)})
     stored = stored.rename({"pk": "rental_property_id", **{f: f"{f}_stored" for f in _PROPERTY_FIELDS}})
+    # File addresses are normalised (columns.address); one typed with other spaces on a page is the same place.
+    # Where two stored properties normalise alike, the older one is found.
+    stored = (stored.with_columns(normalize_address(pl.col("address")).alias("address"))
+              .sort("rental_property_id").unique(["community_id", "address"], keep="first", maintain_order=True))
     df = df.join(stored, on=["community_id", "address"], how="left")
     differs = [pl.col(f).is_not_null() & pl.col(f).ne_missing(pl.col(f"{f}_stored"))
                for f in _PROPERTY_FIELDS if f in df.columns]
@@ -247,54 +322,104 @@ def tenancy_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     return df
 
 
-RESIDENCY = {"户籍": "registered", "户籍人口": "registered", "常住": "permanent", "常住人口": "permanent",
-             "非户籍常住": "permanent", "流动": "migrant", "流动人口": "migrant", "外来人口": "migrant",
-             "外来": "migrant"}
-_NAME = Column("name", "姓名", ("名字", "人员姓名"), required=True, parse=text(30), example="张三")
-_ID = Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证", "证件号码", "证件号"), required=True,
+# The words people write for the code lists, next to the columns that use them. A cell is matched after its
+# spaces are dropped and full-width letters made half-width (columns.choice).
+RESIDENCY = {"户籍": "registered", "户籍人口": "registered", "户籍人员": "registered", "常住": "permanent",
+             "常住人口": "permanent", "非户籍常住": "permanent", "非户籍常住人口": "permanent", "流动": "migrant",
+             "流动人口": "migrant", "流动人员": "migrant", "外来人口": "migrant", "外来": "migrant",
+             "外来人员": "migrant"}
+SEX = {"男性": "1", "女性": "2", "未知": "9"}
+# 汉 for 汉族, 维吾尔 for 维吾尔族…: every group by its name without 族.
+ETHNICITY = {name.removesuffix("族"): code for code, name in people.ETHNICITY if name.endswith("族")}
+# GB/T 4761 words, each put under the model's broader code (the model keeps 2-digit groups, not every relative).
+RELATION = {
+    **dict.fromkeys(("本人", "户主本人"), "02"),
+    **dict.fromkeys(("妻", "夫", "妻子", "丈夫", "老婆", "老公"), "10"),
+    **dict.fromkeys(("子", "女", "儿子", "女儿", "长子", "次子", "三子", "四子", "五子", "长女", "次女", "三女", "四女",
+                     "五女", "独生子", "独生女", "养子", "养女", "继子", "继女", "养子或继子", "养女或继女",
+                     "其他儿子", "其他女儿", "儿媳", "女婿"), "20"),
+    **dict.fromkeys(("孙子", "孙女", "外孙子", "外孙女", "外孙", "孙子女", "外孙子女", "孙子、孙女或外孙子、外孙女",
+                     "孙媳妇", "孙女婿", "曾孙子", "曾孙女"), "30"),
+    **dict.fromkeys(("父", "母", "父亲", "母亲", "爸爸", "妈妈", "公公", "婆婆", "岳父", "岳母", "继父", "继母",
+                     "养父", "养母", "继父或养父", "继母或养母"), "50"),
+    **dict.fromkeys(("祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶", "外公", "外婆", "祖父母或外祖父母"), "60"),
+    **dict.fromkeys(("兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹", "兄弟", "姐妹", "兄、弟、姐、妹",
+                     "嫂子", "弟媳", "姐夫", "妹夫"), "70"),
+    **dict.fromkeys(("其它", "非亲属", "其他亲属", "伯父", "伯母", "叔父", "婶母", "舅父", "舅母", "姨父", "姨母",
+                     "姑父", "姑母", "堂兄弟姐妹", "表兄弟姐妹", "侄子", "侄女", "外甥", "外甥女", "保姆", "租客"),
+                    "99"),
+}
+POLITICAL_STATUS = {"党员": "01", "共产党员": "01", "中国共产党党员": "01", "预备党员": "02",
+                    "中国共产党预备党员": "02", "团员": "03", "共青团员": "03", "中国共产主义青年团团员": "03",
+                    "无党派": "12", "群众": "13", "普通群众": "13"}
+HOUSEHOLD_KIND = {"家庭": "family", "家庭户口": "family", "集体": "collective", "集体户口": "collective"}
+RENTAL_USE = {"住宅": "02", "居住": "02", "自住": "02", "员工宿舍": "01", "商业": "03", "商用": "03", "门面": "03",
+              "店铺": "03", "办公室": "04", "写字楼": "04", "仓储": "05", "工厂": "06", "生产": "06", "厂房车间": "06",
+              "其它": "99"}
+RENTAL_HAZARD = {"没有": "00", "无隐患": "00", "暂无": "00", "火灾": "01", "消防隐患": "01", "治安": "02",
+                 "纠纷": "03", "危化品": "04", "传染病": "05", "其它": "99"}
+RESIDENCE_TYPE = {"自有房屋": "01", "自有住房": "01", "自购房": "01", "自建房": "01", "自有": "01", "租房": "02",
+                  "租赁": "02", "租住": "02", "出租屋": "02", "宿舍": "05", "临时宿舍": "06", "借住房屋": "04",
+                  "其它": "99"}
+INFLOW_REASON = {"打工": "01", "学习": "04", "培训": "04", "上学": "04", "投靠亲友": "08", "探亲": "08", "其它": "99"}
+
+_NAME = Column("name", "姓名", ("名字", "人员姓名"), required=True, parse=person_name(30), example="张三")
+_ID = Column("id_number", "身份证号", ("公民身份号码", "公民身份证号", "公民身份证号码", "身份证号码", "身份证",
+                                      "证件号码", "证件号", "身份证件号码"), required=True,
              parse=id_number, example="440605198503120016")
-_PHONE = Column("phone", "手机号", ("联系电话", "手机号码", "电话", "联系方式", "手机"), parse=mobile,
-                example="13812345678")
-_ADDRESS = Column("address", "出租屋地址", ("地址", "房屋地址", "出租屋"), required=True, parse=text(200),
+_PHONE = Column("phone", "手机号", ("联系电话", "手机号码", "电话", "联系方式", "手机", "联系手机", "移动电话",
+                                    "电话号码"), parse=mobile, example="13812345678")
+_ADDRESS = Column("address", "出租屋地址", ("地址", "房屋地址", "出租屋"), required=True, parse=address(200),
                   example="村前路8号")
 _ROOM = Column("number", "房间号", ("房号", "房间"), required=True, parse=text(20), example="101")
 
 KINDS: dict[str, Kind] = {k.slug: k for k in (
     Kind("residents", gettext_lazy("居民"), "people.resident", (
         _NAME, _ID,
-        Column("residency", "人口类别", ("人员类别", "人口类型", "户籍类型", "居住类型"), required=True,
-               parse=choice(people.Residency.choices, aliases=RESIDENCY), example="户籍人口"),
+        Column("residency", "人口类别", ("人员类别", "人员类型", "人口类型", "户籍类型", "居住类型", "人口属性"),
+               required=True, parse=choice(people.Residency.choices, aliases=RESIDENCY), example="户籍人口"),
         COMMUNITY, GRID, _PHONE,
-        Column("sex", "性别", (), parse=choice(people.SEX), example="男"),
-        Column("birth_date", "出生日期", ("出生年月日",), parse=date, example="1985-03-12"),
-        Column("ethnicity", "民族", (), parse=choice(people.ETHNICITY), example="汉族"),
+        Column("sex", "性别", (), parse=choice(people.SEX, aliases=SEX), example="男"),
+        Column("birth_date", "出生日期", ("出生年月日", "出生年月", "出生时间"), parse=birth_date,
+               example="1985-03-12"),
+        Column("ethnicity", "民族", (), parse=choice(people.ETHNICITY, aliases=ETHNICITY), example="汉族"),
         Column("household", "户号", ("户编号",), parse=text(30), example=""),
-        Column("relation", "与户主关系", ("与户主的关系", "家庭关系"), parse=choice(people.RELATION), example="户主"),
-        Column("political_status", "政治面貌", (), parse=choice(people.POLITICAL_STATUS), example="群众"),
-        Column("registered_address", "户籍地址", ("户籍所在地", "户籍地详址"), parse=text(200),
+        Column("relation", "与户主关系", ("与户主的关系", "家庭关系", "关系"),
+               parse=choice(people.RELATION, aliases=RELATION), example="户主"),
+        Column("political_status", "政治面貌", (), parse=choice(people.POLITICAL_STATUS, aliases=POLITICAL_STATUS),
+               example="群众"),
+        Column("registered_address", "户籍地址", ("户籍所在地", "户籍地详址", "户籍地"), parse=address(200),
                example="佛山市南海区丹灶镇东联村"),
-        Column("current_address", "现住址", ("居住地址", "现居住地址", "现住地址", "住址"), parse=text(200),
-               example="东联社区村前路1号"),
-        Column("inflow_reason", "流入原因", (), parse=choice(people.INFLOW_REASON), example=""),
+        Column("current_address", "现住址", ("居住地址", "现居住地址", "现住地址", "住址", "现居住地", "现居地"),
+               parse=address(200), example="东联社区村前路1号"),
+        Column("inflow_reason", "流入原因", (), parse=choice(people.INFLOW_REASON, aliases=INFLOW_REASON),
+               example=""),
         Column("permit_type", "办证类型", (), parse=choice(people.PERMIT_TYPE), example=""),
-        Column("residence_type", "住所类型", (), parse=choice(people.RESIDENCE_TYPE), example=""),
+        Column("residence_type", "住所类型", (), parse=choice(people.RESIDENCE_TYPE, aliases=RESIDENCE_TYPE),
+               example=""),
         Column("arrived_on", "来本地日期", ("流入日期", "来本地时间"), parse=date, example=""),
-    ), ("id_number_hash",), resident_derive, {"id_number": "id_number", "phone": "phone"}),
+    ), ("id_number_hash",), resident_derive, {"id_number": "id_number", "phone": "phone"},
+        before_write=households_write),
     Kind("households", gettext_lazy("户"), "people.household", (
         Column("number", "户号", ("户编号",), required=True, parse=text(30), example="H000001"),
         COMMUNITY, GRID,
-        Column("kind", "户别", ("户类型",), parse=choice(people.Household.Kind.choices), example="家庭户"),
-        Column("address", "地址", ("住址", "户籍地址"), parse=text(200), example="东联社区村前路1号"),
+        Column("kind", "户别", ("户类型", "户口类型"), parse=choice(people.Household.Kind.choices,
+                                                                 aliases=HOUSEHOLD_KIND), example="家庭户"),
+        Column("address", "地址", ("住址", "户籍地址"), parse=address(200), example="东联社区村前路1号"),
     ), ("community_id", "number"), household_derive),
     Kind("rentals", gettext_lazy("出租屋及房间"), "people.rentalroom", (
         _ADDRESS, _ROOM,
+        # A landlord may be a company ("某某（佛山）有限公司"), so not a person's name with its checks.
         Column("landlord_name", "房东姓名", ("房东", "业主", "业主姓名"), required=True, parse=text(30),
                example="陈大文"),
-        Column("landlord_phone", "房东电话", ("房东手机", "业主电话"), parse=mobile, example="13812345678"),
+        Column("landlord_phone", "房东电话", ("房东手机", "业主电话", "房东联系电话"), parse=contact_phone,
+               example="13812345678"),
         COMMUNITY, GRID,
-        Column("attendant_name", "值守人", ("24小时值守人",), parse=text(30), example=""),
-        Column("use", "出租用途", ("用途",), parse=choice(people.RENTAL_USE), example="住房"),
-        Column("hazard", "隐患类型", ("隐患",), parse=choice(people.RENTAL_HAZARD), example="无"),
+        Column("attendant_name", "值守人", ("24小时值守人",), parse=person_name(30), example=""),
+        Column("use", "出租用途", ("用途", "房屋用途"), parse=choice(people.RENTAL_USE, aliases=RENTAL_USE),
+               example="住房"),
+        Column("hazard", "隐患类型", ("隐患",), parse=choice(people.RENTAL_HAZARD, aliases=RENTAL_HAZARD),
+               example="无"),
         Column("capacity", "可住人数", ("核定人数",), parse=count, example="2"),
         Column("area_m2", "面积", ("房间面积", "面积(平方米)"), parse=decimal, example="15"),
     ), ("community_id", "rental_property_id", "number"), rental_room_derive, {"landlord_phone": "phone"},
@@ -308,24 +433,28 @@ KINDS: dict[str, Kind] = {k.slug: k for k in (
     Kind("enterprises", gettext_lazy("企业"), "people.enterprise", (
         Column("name", "企业名称", ("名称", "单位名称", "企业"), required=True, parse=text(100),
                example="东联五金制品厂"),
-        Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), parse=text(18), example=""),
+        Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), parse=credit_code, example=""),
         COMMUNITY, GRID,
         Column("park", "所在工业园", ("工业园", "园区"), parse=text(80), example=""),
         Column("industry", "行业", ("所属行业",), parse=text(50), example="五金"),
         Column("headcount", "从业人数", ("员工人数", "人数"), parse=count, example="35"),
-        Column("address", "地址", ("企业地址",), parse=text(200), example=""),
-        Column("contact_name", "负责人", ("联系人", "法定代表人"), parse=text(30), example=""),
-        Column("contact_phone", "联系电话", ("负责人电话", "手机号"), parse=mobile, example=""),
+        Column("address", "地址", ("企业地址",), parse=address(200), example=""),
+        Column("contact_name", "负责人", ("联系人", "法定代表人"), parse=person_name(30), example=""),
+        Column("contact_phone", "联系电话", ("负责人电话", "手机号", "手机号码", "联系手机", "手机"),
+               parse=contact_phone, example=""),
     ), ("community_id", "name"), enterprise_derive, {"contact_phone": "phone"}),
     Kind("party-members", gettext_lazy("党员"), "party.partymember", (
         _NAME, _ID,
         Column("org", "所在党组织", ("党组织", "所在支部", "党支部"), required=True, parse=text(100),
                example="拾陈经济社党支部"),
         COMMUNITY, GRID, _PHONE,
+        # The model keeps where a member belongs (本地/流动/在职), not whether full or probationary.
         Column("kind", "党员类别", ("类别",), parse=choice(
             [("local", "本地党员"), ("mobile", "流动党员"), ("in_service", "在职党员")],
-            aliases={"在职党员（机关报到）": "in_service", "机关报到党员": "in_service"}), example="本地党员"),
-        Column("joined_on", "入党日期", ("入党时间",), parse=date, example="2001-07-01"),
+            aliases={"在职党员（机关报到）": "in_service", "在职党员(机关报到)": "in_service",
+                     "机关报到党员": "in_service", "本地": "local", "流动": "mobile", "在职": "in_service"}),
+            example="本地党员"),
+        Column("joined_on", "入党日期", ("入党时间", "入党年月"), parse=date_or_month, example="2001-07-01"),
         Column("work_unit", "工作单位", ("单位",), parse=text(100), example=""),
     ), ("id_number_hash",), party_member_derive, {"id_number": "id_number", "phone": "phone"}),
 )}

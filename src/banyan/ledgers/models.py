@@ -118,6 +118,9 @@ class ImportedRow(models.Model):
     class Meta:
         indexes = [models.Index(fields=["job", "object_id"], name="importedrow_job")]
 
+    def __str__(self):
+        return f"{self.job_id}:{self.object_id}"
+
 
 class HeaderMapping(models.Model):
     """The columns a user matched by hand in a preview, remembered for their next file of the same layout."""
@@ -130,6 +133,9 @@ class HeaderMapping(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind", "layout"], name="headermapping_layout")]
+
+    def __str__(self):
+        return f"{self.kind}: {self.mapping}"
 
 
 # The events of an export job: each status it passes through, and each download of its file (the rows' own

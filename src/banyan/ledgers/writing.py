@@ -12,9 +12,9 @@ NULL = r"\N"
 class RowShape:
     """Every concrete column of a model but its id, in table order, with each column's default."""
 
-    def __init__(self, model, *, now: dt.datetime, connection):
+    def __init__(self, model, *, now: dt.datetime, connection, with_pk: bool = False):
         self.model = model
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.now = now
         self.connection = connection
 
@@ -77,3 +77,21 @@ def update_rows(shape: RowShape, df: pl.DataFrame) -> None:
     sets = ", ".join(f"{c.strip()} = %s" for c in shape.columns(names).split(","))
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", out.iter_rows())
+
+
+def reserve_ids(connection, model, n: int) -> list[int]:
+    """`n` ids for new rows of `model`, taken before they are written, so the writer knows which rows it made."""
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [table, column, n])
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: past both the highest id and the highest ever given (AUTOINCREMENT never reuses an id).
+        cursor.execute(f"SELECT MAX({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}")
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(top, row[0] if row else 0) + 1
+        return list(range(start, start + n))
