@@ -396,7 +396,7 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
     finally:
         sealing.close()
     result.refused = refused.count
-    result.changes = preview.as_dict()
+    result.changes = preview.as_dict() | {"unknown": result.unknown_headers, "layout": header_layout(ledger.header)}
     if places.new_households:
         result.warnings.append(_("按户号新建%(n)d户（文件中的户号在社区尚不存在）") % {"n": len(places.new_households)})
     if not result.rows:
@@ -408,6 +408,7 @@ def _columns(kind: Kind, header: list[str], options: dict) -> dict:
     know, the row key of an exported file, and the columns set for the whole file (added as `f<i>`)."""
     mapping = options.get("mapping") or {}
     names = {c.field: c.header for c in kind.columns}
+    layout = header_layout(header)
     header = [names.get(mapping.get(h), h) if h in mapping else h for h in header]
     row_key = next((f"c{i}" for i, h in enumerate(header) if normalize_header(h) == ROW_KEY_HEADER), None)
     visible = ["" if normalize_header(h) == ROW_KEY_HEADER else h for h in header]
@@ -416,7 +417,13 @@ def _columns(kind: Kind, header: list[str], options: dict) -> dict:
         present = {normalize_header(h) for h in visible + [h for h, _v in fixed]}
         fixed += [(c.header, None) for c in kind.columns
                   if c.required and not present & {normalize_header(n) for n in c.names}]
-    found, unknown = _map_header(kind, visible + [h for h, _v in fixed])
+    try:
+        found, unknown = _map_header(kind, visible + [h for h, _v in fixed])
+    except FileRefused as refused:  # the preview offers to match the headers it did not know
+        names = {normalize_header(n) for c in kind.columns for n in c.names}
+        refused.columns = {"unknown": [h for h in visible if h and normalize_header(h) not in names],
+                           "layout": layout}
+        raise
     positions = {field: f"c{i}" if i < len(header) else f"f{i - len(header)}" for field, i in found.items()}
     return {"positions": positions, "row_key": row_key, "unknown": unknown,
             "fixed": {f"f{i}": value for i, (_h, value) in enumerate(fixed)}}
@@ -531,7 +538,8 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
     if not can(by, Action.CHANGE, spec.model):
         raise FileRefused(_("您没有导入“%(kind)s”的权限。") % {"kind": spec.title})
     progress = progress or (lambda phase, done, total: None)
-    known = {normalize_header(n) for c in spec.columns for n in c.names} | set(options.get("mapping") or {})
+    known = {normalize_header(n) for c in spec.columns for n in c.names}
+    known |= {normalize_header(h) for h in options.get("mapping") or {}}
     required = {normalize_header(n) for c in spec.columns if c.required for n in c.names}
     ledger = open_ledger(path, file_name, known, required, sheet=options.get("sheet"))
     if "mapping" not in options:
