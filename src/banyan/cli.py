@@ -1,4 +1,4 @@
-"""The `banyan` command: demo, serve, migrate, manage, worker."""
+"""The `banyan` command: demo, serve, migrate, import, export, manage, worker."""
 
 import argparse
 import os
@@ -56,14 +56,32 @@ def cmd_serve(args) -> None:
 
 def cmd_import(args) -> None:
     _django()
-    from banyan.ledgers.commands import import_from_terminal
+    from banyan.ledgers.commands import import_from_terminal, import_options
 
+    options = import_options(args.kind, sheet=args.sheet, households=args.households, fixed=args.set)
     sys.exit(import_from_terminal(kind=args.kind, path=args.file, community=args.community, user=args.user,
-                                  dry_run=args.dry_run, strict=args.strict))
+                                  dry_run=args.dry_run, strict=args.strict, options=options))
+
+
+def cmd_export(args) -> None:
+    _django()
+    from banyan.ledgers.commands import export_from_terminal
+
+    sys.exit(export_from_terminal(kind=args.kind, path=args.file, community=args.community, user=args.user))
 
 
 def cmd_worker(args) -> None:
     _django()
+    from django.utils.translation import gettext as _
+
+    from banyan.ledgers.services import import_files_purge, jobs_interrupted_fail
+
+    # What a previous worker left running when it stopped can never finish: failed, so no page shows it 校验中
+    # for ever; and the uploaded files past their time are deleted.
+    failed = jobs_interrupted_fail()
+    if failed:
+        print(_("已将%(n)d个因处理进程停止而中断的任务标记为失败。") % {"n": failed}, file=sys.stderr)
+    import_files_purge()
     _call("db_worker", "--no-reload", *(["--batch"] if args.batch else []))
 
 
@@ -105,7 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="import as this user, within their places (default: a district-wide operator)")
     p.add_argument("--dry-run", action="store_true", help="validate and report only; write nothing")
     p.add_argument("--strict", action="store_true", help="write nothing if any row is refused")
+    p.add_argument("--sheet", help="the worksheet to read (default: the first)")
+    p.add_argument("--households", action="store_true",
+                   help="residents: create a household from the row's 户号 and address when the number is new")
+    p.add_argument("--set", action="append", default=[], metavar="HEADER=VALUE",
+                   help="a value for the whole file when it has no such column, e.g. --set 人口类别=户籍人口 "
+                        "(repeatable)")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export a kind's rows as its import template (.xlsx or .csv), masked")
+    p.add_argument("kind", choices=["residents", "households", "rentals", "tenancies", "enterprises", "party-members"])
+    p.add_argument("file", help="the file to write: .xlsx or .csv")
+    p.add_argument("--community", help="only this community's rows (name or code)")
+    p.add_argument("--user", help="export as this user, the rows they may export (default: a district-wide operator)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("worker", help="run background tasks (imports, exports)")
     p.add_argument("--batch", action="store_true", help="run the queued tasks, then exit (default: keep polling)")

@@ -191,6 +191,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Days an uploaded ledger (clear ID numbers) and its refused rows are kept after its import finished without being
+# written (a committed import's upload is deleted at once): ledgers.services.import_files_purge.
+BANYAN_IMPORT_KEEP_DAYS = int(os.environ.get("BANYAN_IMPORT_KEEP_DAYS", "3"))
 
 # A cache every process shares (the token throttle counts across workers): Redis when one is given, else files in
 # the data directory (one machine).

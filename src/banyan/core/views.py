@@ -122,8 +122,15 @@ def export_listing(request, entry: Entry) -> models.QuerySet:
 
 
 def export_rows(entry: Entry, rows: models.QuerySet, seen=None) -> tuple[list[str], Iterator[list]]:
-    """The titles and rows of an export of `rows` (already through the access door), as the list's columns;
-    `seen` collects each row's id as it is written, so an audit names exactly the rows in the file."""
+    """The titles and rows of an export of `rows` (already through the access door); `seen` collects each row's
+    id as it is written, so an audit names exactly the rows in the file. A kind that can be imported is exported
+    as its import template (系统编号 first, then the template's columns: banyan.ledgers.template_export), so the
+    file goes back in as it came out; any other entry as the list's columns."""
+    from banyan.ledgers.template_export import kind_of_model, template_rows
+
+    kind = kind_of_model(entry.model)
+    if kind is not None:
+        return template_rows(kind, rows, seen=seen)
     cols = columns(entry.model, entry.list_fields)
     # A code's name looked up once per export: translating it again for every cell took most of a long export.
     names = [{code: _(str(name)) for code, name in c.field.flatchoices}
@@ -148,8 +155,31 @@ def export_rows(entry: Entry, rows: models.QuerySet, seen=None) -> tuple[list[st
     return [str(c.label) for c in cols], values()
 
 
-def export_file_name(model, fmt: str, day: dt.date | None = None) -> str:
-    return f"{model._meta.verbose_name_plural}-{day or timezone.localdate():%Y%m%d}.{fmt}"
+def export_file_name(model, fmt: str, day: dt.date | None = None, *, template: bool = False) -> str:
+    kind = _("导入模板") + "-" if template else ""
+    return f"{model._meta.verbose_name_plural}-{kind}{day or timezone.localdate():%Y%m%d}.{fmt}"
+
+
+def export_as_template(entry: Entry, query, fmt: str) -> bool:
+    """Whether the list's query asks for the file as a ready-to-fill import template (`?template=1`): an XLSX of a
+    kind that can be imported only (a CSV has no second sheet for the 填写说明)."""
+    from banyan.ledgers.template_export import kind_of_model
+
+    return fmt == "xlsx" and query.get("template") == "1" and kind_of_model(entry.model) is not None
+
+
+def export_xlsx(entry: Entry, titles: list[str], rows, *, template: bool = False):
+    """The XLSX of an export, in a temporary path the caller removes. As a template (`导出为模板`): the rows on a
+    sheet named and styled as the kind's blank template (required headers marked), and its 填写说明 sheet, which
+    also explains 系统编号 and the masked numbers; otherwise one plain sheet."""
+    if template:
+        from banyan.ledgers.template_export import kind_of_model
+        from banyan.ledgers.templates_xlsx import template_notes
+
+        kind = kind_of_model(entry.model)
+        required = [False, *(c.required for c in kind.columns)]
+        return xlsx_file(titles, rows, str(kind.title), required=required, notes=template_notes(kind, rows=True))
+    return xlsx_file(titles, rows, str(entry.model._meta.verbose_name_plural))
 
 
 def export_value(obj, column: Column):
@@ -514,9 +544,10 @@ class RecordExport(EntryView):
         export_audit(by=request.user, model=self.model, rows=len(ids), masked=True, ids=ids,
                      data={"query": request.GET.urlencode()[:500], "format": fmt})
         titles, rows = export_rows(entry, found)
-        name = export_file_name(self.model, fmt)
+        template = export_as_template(entry, request.GET, fmt)
+        name = export_file_name(self.model, fmt, template=template)
         if fmt == "xlsx":
-            path = xlsx_file(titles, rows, str(self.model._meta.verbose_name_plural))
+            path = export_xlsx(entry, titles, rows, template=template)
             response = FileResponse(_unlinked(path), as_attachment=True, filename=name)
         else:
             response = StreamingHttpResponse(csv_lines(titles, rows), content_type="text/csv; charset=utf-8")

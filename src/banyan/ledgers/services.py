@@ -2,23 +2,26 @@
 Export jobs: a long list built into a file in the background, downloaded by its owner until it expires."""
 
 import datetime as dt
+import inspect
 import time
 from array import array
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import connections, transaction
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from banyan.accounts.roles import Action
 from banyan.accounts.services import export_audit
 from banyan.core.scoping import can
-from banyan.events.models import STEPS, Event
+from banyan.events.models import STEPS
 from banyan.events.services import event_record
 from banyan.ledgers.importing import ImportResult, ledger_import
 from banyan.ledgers.kinds import KINDS
@@ -28,13 +31,36 @@ from banyan.ledgers.reading import FileRefused
 PROGRESS_EVERY = 0.5  # seconds between progress writes
 
 
-def import_job_create(*, by, kind: str, upload, community=None, strict: bool = False) -> ImportJob:
-    """A new import from an uploaded file. The user sees it queued; a worker validates it (dry run) next."""
+def file_name_short(name: str, limit: int = 200) -> str:
+    """A file's name cut to `limit` characters by its stem: "很长的名字….xlsx" keeps its .xlsx."""
+    name = Path(name).name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix) + 1 >= limit:
+        return name[:limit]
+    return stem[:limit - len(suffix) - 1] + "." + suffix
+
+
+def only_community(user, kind: str):
+    """The community a user writes this kind into, when there is only one (a community's own staff, a grid
+    worker): what an import without a 社区 column and without a chosen community goes to. None otherwise."""
+    from banyan.core.scoping import writable_places
+
+    communities = list(writable_places(user, KINDS[kind].label)[0][:2])
+    return communities[0] if len(communities) == 1 else None
+
+
+def import_job_create(*, by, kind: str, upload, community=None, strict: bool = False,
+                      options: dict | None = None) -> ImportJob:
+    """A new import from an uploaded file. The user sees it queued; a worker validates it (dry run) next.
+    `options`: what the user chose for the whole file ({"sheet": name, "fixed": {field: cell text},
+    "households": bool}), kept on the job for the run."""
     spec = KINDS.get(kind)
     if spec is None or not can(by, Action.CHANGE, spec.model):
         raise PermissionDenied(_("您没有导入该类台账的权限。"))
-    job = ImportJob(user=by, kind=kind, file_name=Path(upload.name).name[:200], community=community, strict=strict)
-    job.file.save(Path(upload.name).name, upload, save=False)
+    name = file_name_short(upload.name)
+    job = ImportJob(user=by, kind=kind, file_name=name, community=community or only_community(by, kind),
+                    strict=strict, options=options or {})
+    job.file.save(name, upload, save=False)  # the storage cuts its path to the field's length, stem first
     job.save()
     import_job_step(job=job, by=by)
     from banyan.ledgers.tasks import import_job_task
@@ -49,6 +75,10 @@ def import_job_confirm(*, job: ImportJob, by) -> ImportJob:
         raise PermissionDenied(_("只能确认自己提交的导入。"))
     if job.status != ImportJob.Status.VALIDATED or not (job.created_rows or job.updated_rows):
         raise PermissionDenied(_("该导入当前不能确认写入。"))
+    if not job.file:
+        raise PermissionDenied(_("上传的文件已删除（校验后%(n)d天内未确认写入），请重新上传。")
+                               % {"n": settings.BANYAN_IMPORT_KEEP_DAYS} if job.file_purged_at else
+                               _("该导入来自命令行，请在命令行重新导入。"))
     job.dry_run = False
     job.status = ImportJob.Status.QUEUED
     job.save(update_fields=["dry_run", "status", "updated_at"])
@@ -82,15 +112,19 @@ def _reporter(job: ImportJob, echo=None):
 def import_job_run(*, job: ImportJob, path: Path | None = None, by=None, echo=None) -> ImportResult | None:
     """Run one job: validate (dry run) or write. What the user sees afterwards is on the job: counts, the
     refused-rows file, and a message; a refused file or a failure writes nothing."""
+    import_files_purge()
     by = by or job.user
     path = path or Path(job.file.path)
     job.status, job.processed_rows = ImportJob.Status.VALIDATING, 0
     job.save(update_fields=["status", "processed_rows", "updated_at"])
     import_job_step(job=job, by=by)
+    extra = {"options": job.options} if _TAKES_OPTIONS else {}
     try:
         result = ledger_import(kind=job.kind, path=path, file_name=job.file_name, by=by, community=job.community,
-                               dry_run=job.dry_run, strict=job.strict, progress=_reporter(job, echo))
+                               dry_run=job.dry_run, strict=job.strict, progress=_reporter(job, echo), job=job,
+                               **extra)
     except FileRefused as refused:
+        job.changes = getattr(refused, "columns", {})  # headers it did not know: the page offers to match them
         _finish(job, ImportJob.Status.REFUSED, str(refused))
         return None
     except Exception as error:  # the worker must record any failure on the job; nothing was written
@@ -99,6 +133,10 @@ def import_job_run(*, job: ImportJob, path: Path | None = None, by=None, echo=No
     job.total_rows = job.processed_rows = result.rows
     job.created_rows, job.updated_rows = result.created, result.updated
     job.unchanged_rows, job.refused_rows = result.unchanged, result.refused
+    job.warnings = getattr(result, "warnings", None) or []
+    job.changes = getattr(result, "changes", None) or {}
+    if job.refused_file:  # the dry run's: the commit run has just checked the same rows again
+        job.refused_file.delete(save=False)
     if result.refused_path:
         with result.refused_path.open("rb") as f:
             job.refused_file.save(f"{Path(job.file_name).stem}-错误行.xlsx", File(f), save=False)
@@ -108,18 +146,22 @@ def import_job_run(*, job: ImportJob, path: Path | None = None, by=None, echo=No
         notes.append(_("未识别的列（已忽略）：%(cols)s") % {"cols": "、".join(result.unknown_headers)})
     status = ImportJob.Status.DONE if result.written else ImportJob.Status.VALIDATED
     _finish(job, status, " ".join(notes), result)
+    if status == ImportJob.Status.DONE:
+        import_files_delete(job, refused=False)  # its refused rows stay for the user to fix, until the purge
+    _purge_later(job)
     return result
+
+
+# The lead's ledger_import takes the options chosen for the whole file; until it does, they are only stored.
+_TAKES_OPTIONS = "options" in inspect.signature(ledger_import).parameters
 
 
 def _finish(job: ImportJob, status: str, message: str, result: ImportResult | None = None) -> None:
     job.status, job.message, job.finished_at = status, message, timezone.now()
+    if result is not None:
+        job.event_id = result.event_id  # the `imported` event, written with the rows: what an undo reads
     job.save()
     import_job_step(job=job, by=job.user, note=message)
-    if result is not None and result.written and (result.created or result.updated):
-        # What the rows' timeline and a later undo read: which import wrote how many rows of which kind.
-        event_record(by=job.user, action=Event.Action.IMPORTED, model=KINDS[job.kind].model, note=job.file_name,
-                     data={"job": job.pk, "created": result.created, "updated": result.updated,
-                           "unchanged": result.unchanged, "refused": result.refused})
 
 
 def import_job_step(*, job: ImportJob, by, note: str = "") -> None:
@@ -130,6 +172,80 @@ def import_job_step(*, job: ImportJob, by, note: str = "") -> None:
 
 
 STEPS.update({f"import_{status}": label for status, label in ImportJob.Status.choices})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Uploaded ledgers hold clear ID numbers: a committed import's file is deleted at once (its refused rows stay for
+# the user to fix), and every other file of a finished import BANYAN_IMPORT_KEEP_DAYS after it finished (see
+# README, 台账导入).
+
+IMPORT_FILES_DELETED = "import_files_deleted"
+STEPS[IMPORT_FILES_DELETED] = gettext_noop("删除上传的文件")
+_FINISHED = (ImportJob.Status.VALIDATED, ImportJob.Status.REFUSED, ImportJob.Status.FAILED, ImportJob.Status.DONE,
+             ImportJob.Status.UNDONE)
+
+
+def import_files_delete(job: ImportJob, *, refused: bool = True) -> bool:
+    """Delete the job's uploaded file (and, with `refused`, its refused-rows file); an event on the job says
+    which. Whether anything was deleted."""
+    upload, errors = bool(job.file), refused and bool(job.refused_file)
+    if not (upload or errors):
+        return False
+    with transaction.atomic():
+        fields = ["updated_at"]
+        if upload:
+            job.file.delete(save=False)
+            job.file_purged_at = timezone.now()
+            fields += ["file", "file_purged_at"]
+        if errors:
+            job.refused_file.delete(save=False)
+            fields.append("refused_file")
+        job.save(update_fields=fields)
+        note = (_("已删除上传的文件和错误行文件") if upload and errors else
+                _("已删除上传的文件") if upload else _("已删除错误行文件"))
+        event_record(by=None, action=IMPORT_FILES_DELETED, obj=job, note=note,
+                     data={"file": upload, "refused_file": errors})
+    return True
+
+
+def import_files_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the files of imports finished more than BANYAN_IMPORT_KEEP_DAYS ago (validated and never
+    confirmed, refused, failed, or the refused rows of a committed one). The number of jobs cleared."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.BANYAN_IMPORT_KEEP_DAYS)
+    jobs = (ImportJob.objects.filter(status__in=_FINISHED, finished_at__lte=cutoff)
+            .exclude(file="", refused_file=""))
+    return sum(import_files_delete(job) for job in jobs)
+
+
+def _purge_later(job: ImportJob) -> None:
+    from banyan.ledgers.tasks import import_files_purge_task
+
+    if job.finished_at and (job.file or job.refused_file) and import_files_purge_task.get_backend().supports_defer:
+        run_after = job.finished_at + dt.timedelta(days=settings.BANYAN_IMPORT_KEEP_DAYS, seconds=1)
+        transaction.on_commit(import_files_purge_task.using(run_after=run_after).enqueue)
+
+
+INTERRUPTED_IMPORT = gettext_noop("导入中断（处理进程已停止），未写入任何数据，请重新提交")
+INTERRUPTED_EXPORT = gettext_noop("导出中断（处理进程已停止），未生成文件，请重新导出")
+
+
+def jobs_interrupted_fail() -> int:
+    """When the worker starts: the jobs a previous worker was running when it stopped (killed, the machine
+    restarted) can never finish; each is marked failed, with its status event, instead of showing 校验中 for
+    ever. An import's write transaction died with its worker, so nothing of it was written. Queued jobs are
+    left for the worker. Imports run from the terminal (no uploaded file) are not the worker's and are left
+    alone. One worker per database, as `banyan worker` is deployed: a second worker starting would take the
+    first one's running jobs for interrupted ones. The number of jobs failed."""
+    n = 0
+    running = (ImportJob.Status.VALIDATING, ImportJob.Status.WRITING)
+    for job in ImportJob.objects.filter(status__in=running).exclude(file="").select_related("user"):
+        _finish(job, ImportJob.Status.FAILED, _(INTERRUPTED_IMPORT))
+        n += 1
+    for export in ExportJob.objects.filter(status=ExportJob.Status.RUNNING).select_related("user"):
+        export.file_size, export.event_id, export.expires_at = 0, None, None
+        _export_finish(export, ExportJob.Status.FAILED, _(INTERRUPTED_EXPORT))
+        n += 1
+    return n
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -207,8 +323,8 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
     the access door, with the stored search and filters), masked numbers, inert formula cells. When the file is
     ready, one `exported` event names every row in it, in the transaction that marks the job done; a failure
     records its message on the job and leaves neither a file nor an `exported` event."""
-    from banyan.core.exporting import csv_file, xlsx_file
-    from banyan.core.views import export_file_name, export_listing, export_rows
+    from banyan.core.exporting import csv_file
+    from banyan.core.views import export_as_template, export_file_name, export_listing, export_rows, export_xlsx
 
     export_files_purge()
     entry, user = job.entry, job.user
@@ -230,9 +346,11 @@ def export_job_run(*, job: ExportJob) -> ExportJob:
         seen = array("q")
         titles, rows = export_rows(entry, found, seen=seen)
         written = _export_progress(job, rows)
-        path = (xlsx_file(titles, written, str(entry.model._meta.verbose_name_plural)) if job.format == "xlsx"
+        template = export_as_template(entry, request.GET, job.format)
+        path = (export_xlsx(entry, titles, written, template=template) if job.format == "xlsx"
                 else csv_file(titles, written))
-        job.file_name = export_file_name(entry.model, job.format, timezone.localdate(job.created_at))
+        job.file_name = export_file_name(entry.model, job.format, timezone.localdate(job.created_at),
+                                         template=template)
         with transaction.atomic():
             event = export_audit(by=user, model=entry.model, rows=len(seen), masked=True, ids=seen,
                                  data={"query": job.query[:500], "format": job.format, "job": job.pk})

@@ -24,3 +24,10 @@ def export_files_purge_task() -> int:
     from banyan.ledgers.services import export_files_purge
 
     return export_files_purge()
+
+
+@task()
+def import_files_purge_task() -> int:
+    from banyan.ledgers.services import import_files_purge
+
+    return import_files_purge()

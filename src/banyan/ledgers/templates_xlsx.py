@@ -1,12 +1,15 @@
-"""The downloadable template of each kind: its columns (required ones marked), an example row, and a sheet that
-explains each column and its allowed values."""
+"""The downloadable template of each kind: its columns (required ones marked) and nothing else on the data sheet,
+and a sheet that explains each column, its allowed values and an example.
+
+The example stays on the 填写说明 sheet: a sample row on the data sheet (张三) was imported as a real person
+whenever a clerk forgot to delete it."""
 
 import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from banyan.ledgers.kinds import Kind
+from banyan.ledgers.kinds import ROW_KEY_HEADER, Kind
 
 REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
 
@@ -16,7 +19,6 @@ def template_xlsx(kind: Kind) -> bytes:
     sheet = workbook.active
     sheet.title = str(kind.title)
     sheet.append([c.header for c in kind.columns])
-    sheet.append([c.example for c in kind.columns])
     for index, column in enumerate(kind.columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True)
@@ -24,14 +26,28 @@ def template_xlsx(kind: Kind) -> bytes:
             cell.fill = REQUIRED_FILL
         sheet.column_dimensions[cell.column_letter].width = max(12, len(column.header) * 2.4)
     notes = workbook.create_sheet("填写说明")
-    notes.append(["列名", "必填", "也可写作", "说明"])
-    for column in kind.columns:
-        notes.append([column.header, "是" if column.required else "", "、".join(column.aliases), _note(column)])
-    notes.append([])
-    notes.append(["第2行是示例，导入前请删除。身份证号、手机号请设为文本格式，以免 Excel 改成科学计数法。"])
+    for row in template_notes(kind):
+        notes.append(row)
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def template_notes(kind: Kind, *, rows: bool = False) -> list[list[str]]:
+    """The 填写说明 sheet: each column, whether required, its other names, what it takes, and an example; `rows`:
+    for a template filled with exported records (系统编号 and the masked numbers explained)."""
+    out = [["列名", "必填", "也可写作", "说明", "示例"]]
+    if rows:
+        out.append([ROW_KEY_HEADER, "", "", "系统中该记录的编号，用于导入时对应已有记录：请勿修改；新增的行留空", ""])
+    for column in kind.columns:
+        out.append([column.header, "是" if column.required else "", "、".join(column.aliases), _note(column),
+                    column.example])
+    out.append([])
+    out.append([f"“{kind.title}”表只有表头：从第2行起每行填写一条记录。示例只在本表“示例”列中，不会被导入。"])
+    out.append(["身份证号、手机号请设为文本格式，以免 Excel 改成科学计数法。"])
+    if rows:
+        out.append(["导出的身份证号、手机号已按规定遮挡（含*号）。"])
+    return out
 
 
 def _note(column) -> str:

@@ -2,8 +2,9 @@
 Export pages: watch a long export being built, download it."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,12 +18,18 @@ from banyan.accounts.services import export_audit
 from banyan.core.scoping import get_visible_or_404
 from banyan.ledgers.kinds import KINDS
 from banyan.ledgers.models import ExportJob, ImportJob
+from banyan.ledgers.remap import import_job_remap, mapping_choices, may_remap
 from banyan.ledgers.selectors import export_jobs, importable_kinds, may_export, refused_preview, visible_jobs
 from banyan.ledgers.services import INLINE_EXPORT_ROWS, export_job_download, import_job_confirm, import_job_create
 from banyan.ledgers.templates_xlsx import template_xlsx
+from banyan.ledgers.undo import import_undo, may_undo
 from banyan.places.models import Community
 
 MAX_UPLOAD_MB = 200
+# The 人口类别 of a whole file without that column: the names the import reads.
+WHOLE_FILE_RESIDENCY = [("", gettext_lazy("按文件中的“人口类别”列")), ("户籍人口", gettext_lazy("户籍人口")),
+                        ("常住人口", gettext_lazy("常住人口")), ("流动人口", gettext_lazy("流动人口"))]
+RESIDENTS_ONLY = ("households", "residency")
 
 
 class ImportForm(forms.Form):
@@ -31,6 +38,12 @@ class ImportForm(forms.Form):
     community = forms.ModelChoiceField(label=gettext_lazy("导入到社区"), queryset=Community.objects.none(),
                                        required=False, help_text=gettext_lazy("文件没有“社区”列时必选"))
     strict = forms.BooleanField(label=gettext_lazy("严格模式：有任何错误行则全部不写入"), required=False)
+    sheet = forms.CharField(label=gettext_lazy("工作表"), required=False, max_length=31,
+                            help_text=gettext_lazy("Excel 文件有多个工作表时填写要导入的工作表名称；不填则读取第一个"))
+    households = forms.BooleanField(
+        label=gettext_lazy("按户号建户（户号不存在时按文件中的户号和地址新建户）"), required=False)
+    residency = forms.ChoiceField(label=gettext_lazy("整份文件的人口类别"), choices=WHOLE_FILE_RESIDENCY,
+                                  required=False, help_text=gettext_lazy("文件没有“人口类别”列时选择"))
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,7 +58,21 @@ class ImportForm(forms.Form):
                                         % {"n": MAX_UPLOAD_MB})
         if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv", ".txt")):
             raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件。"))
+        if not upload.name.rpartition(".")[0].strip(" ."):
+            raise forms.ValidationError(_("文件名只有扩展名，请先给文件起个名字（如“居民台账.xlsx”）再上传。"))
         return upload
+
+    def options(self) -> dict:
+        """What the user chose for the whole file (ImportJob.options): only what they chose."""
+        data, out = self.cleaned_data, {}
+        if data["sheet"].strip():
+            out["sheet"] = data["sheet"].strip()
+        if data["kind"] == "residents":
+            if data["households"]:
+                out["households"] = True
+            if data["residency"]:
+                out["fixed"] = {"residency": data["residency"]}
+        return out
 
 
 def _job_or_404(request, pk) -> ImportJob:
@@ -58,7 +85,21 @@ def import_list(request):
     jobs = visible_jobs(request.user)[:50]
     if not kinds and not jobs:
         raise PermissionDenied(_("您没有导入台账的权限。"))
-    return render(request, "ledgers/list.html", {"title": _("台账导入"), "jobs": jobs, "kinds": kinds})
+    return render(request, "ledgers/list.html", {"title": _("台账导入"), "jobs": jobs, "kinds": kinds,
+                                                 "exportable": exportable_kinds(request.user)})
+
+
+def exportable_kinds(user) -> list[dict]:
+    """The kinds whose records the user may export as a filled template (导出为模板): the list's export link."""
+    from banyan.core.registry import BY_LABEL
+    from banyan.core.scoping import can
+
+    out = []
+    for kind in KINDS.values():
+        entry = BY_LABEL.get(kind.label)
+        if entry is not None and can(user, Action.EXPORT, entry.model):
+            out.append({"title": kind.title, "url": reverse("record-export-xlsx", args=[entry.slug]) + "?template=1"})
+    return out
 
 
 @login_required
@@ -72,10 +113,12 @@ def import_new(request):
         form.fields["community"].initial = communities.first()
     if request.method == "POST" and form.is_valid():
         job = import_job_create(by=request.user, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"],
-                                community=form.cleaned_data["community"], strict=form.cleaned_data["strict"])
+                                community=form.cleaned_data["community"], strict=form.cleaned_data["strict"],
+                                options=form.options())
         return redirect("import-detail", pk=job.pk)
     return render(request, "ledgers/new.html", {"title": _("新建导入"), "form": form,
-                                                "kinds": importable_kinds(request.user)})
+                                                "kinds": importable_kinds(request.user),
+                                                "residents_only": RESIDENTS_ONLY})
 
 
 @login_required
@@ -83,7 +126,9 @@ def import_detail(request, pk):
     job = _job_or_404(request, pk)
     header, rows = refused_preview(job) if job.finished and job.user_id == request.user.pk else ([], [])
     context = {"title": job.file_name, "job": job, "kind": KINDS.get(job.kind), "refused_header": header,
-               "refused_rows": rows, "mine": job.user_id == request.user.pk}
+               "refused_rows": rows, "mine": job.user_id == request.user.pk,
+               "undo": job.status == ImportJob.Status.DONE and job.event_id and may_undo(job, request.user),
+               "remap": may_remap(job, request.user), "remap_choices": mapping_choices(job)}
     if request.headers.get("HX-Request"):
         return render(request, "ledgers/_status.html", context)
     return render(request, "ledgers/detail.html", context)
@@ -94,6 +139,32 @@ def import_detail(request, pk):
 def import_confirm(request, pk):
     job = _job_or_404(request, pk)
     import_job_confirm(job=job, by=request.user)
+    return redirect("import-detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_undo_view(request, pk):
+    """Undo a committed import as a whole; why not, when it cannot be, in the page's message."""
+    job = _job_or_404(request, pk)
+    try:
+        import_undo(job=job, by=request.user)
+        messages.success(request, _("已撤销这次导入。"))
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    return redirect("import-detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_remap(request, pk):
+    """Check the file again with the columns the user matched by hand in the preview."""
+    job = _job_or_404(request, pk)
+    mapping = {name[len("map:"):]: value for name, value in request.POST.items() if name.startswith("map:")}
+    try:
+        import_job_remap(job=job, by=request.user, mapping=mapping)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
     return redirect("import-detail", pk=job.pk)
 
 

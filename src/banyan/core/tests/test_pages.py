@@ -230,8 +230,8 @@ def test_export_csv(client, secretary):
     raw = b"".join(response.streaming_content)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["姓名", "性别", "出生日期", "身份证号"]
-    names = sorted(r[0] for r in rows[1:])
+    assert rows[0][:4] == ["系统编号", "姓名", "身份证号", "人口类别"]  # the import template's columns
+    names = sorted(r[1] for r in rows[1:])
     assert names == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"]
     assert "139****5678" in raw.decode("utf-8-sig") and "13912345678" not in raw.decode("utf-8-sig")
     audit = Event.objects.get(action="exported")
@@ -249,8 +249,8 @@ def test_export_xlsx(client, secretary):
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.values)
-    assert rows[0][:4] == ("姓名", "性别", "出生日期", "身份证号")
-    assert [r[0] for r in rows[1:]] == ["'-1+2"]
+    assert rows[0][:4] == ("系统编号", "姓名", "身份证号", "人口类别")
+    assert [r[1] for r in rows[1:]] == ["'-1+2"]
     assert "139****5678" in rows[1] and "13912345678" not in str(rows)
     assert Event.objects.get(action="exported").data["rows"] == 1
 

@@ -18,6 +18,9 @@ pytestmark = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("p
                                 reason="runs its own SQLite database in a subprocess; once is enough")
 
 
+NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "黄敏", "赵军", "周丽", "吴强"]  # a name has no digits
+
+
 def _ledger(path: Path, rows: int) -> None:
     """`rows` residents with distinct valid ID numbers: 25,000 birth dates times order codes."""
     start = dt.date(1950, 1, 1)
@@ -25,7 +28,7 @@ def _ledger(path: Path, rows: int) -> None:
         f.write("姓名,身份证号,人口类别,社区\n")
         for i in range(rows):
             first17 = f"440605{start + dt.timedelta(days=i % 25_000):%Y%m%d}{i // 25_000:03d}"
-            f.write(f"居民{i},{first17}{id_check_digit(first17)},户籍人口,东联\n")
+            f.write(f"{NAMES[i % len(NAMES)]},{first17}{id_check_digit(first17)},户籍人口,东联\n")
 
 
 # `banyan import`, with its writer thread watched: after the first frame is inserted, it reports how many rows it

@@ -127,3 +127,108 @@ def test_template_download_has_the_columns(client, secretary):
     sheet = load_workbook(io.BytesIO(response.content)).active
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["姓名", "身份证号", "人口类别"]
+
+
+@pytest.mark.django_db
+def test_the_template_holds_no_sample_row_and_says_where_the_example_is(client, secretary, tmp_path):
+    import io
+
+    from banyan.ledgers.importing import ledger_import
+    from banyan.ledgers.reading import FileRefused
+
+    book = load_workbook(io.BytesIO(client.get("/imports/templates/residents.xlsx").content))
+    data = list(book.worksheets[0].values)
+    assert len(data) == 1 and "张三" not in str(data)  # the header only
+    notes = list(book["填写说明"].values)
+    assert notes[0][-1] == "示例" and [row[-1] for row in notes if row[0] == "姓名"] == ["张三"]
+    assert any("示例只在本表" in str(row[0]) for row in notes)
+    # The blank template, uploaded as it is, imports nobody.
+    path = tmp_path / "模板.xlsx"
+    book.save(path)
+    with pytest.raises(FileRefused, match="没有数据行"):
+        ledger_import(kind="residents", path=path, file_name=path.name, by=secretary, community=community("东联"))
+    assert not Resident.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_upload_page_takes_the_whole_file_options(client, secretary):
+    page = client.get("/imports/new/").content.decode()
+    assert "工作表" in page and "按户号建户（户号不存在时按文件中的户号和地址新建户）" in page
+    assert "整份文件的人口类别" in page and "residents-only" in page
+    client.post("/imports/new/", {"kind": "residents", "file": upload(ledger("1")), "sheet": " 花名册 ",
+                                  "households": "on", "residency": "流动人口"})
+    client.post("/imports/new/", {"kind": "households", "file": upload(ledger("1")), "households": "on",
+                                  "residency": "流动人口"})
+    residents, households = ImportJob.objects.order_by("pk")
+    assert residents.options == {"sheet": "花名册", "households": True, "fixed": {"residency": "流动人口"}}
+    assert households.options == {}  # the residents' options mean nothing for households
+    # A user with one community needs not choose it.
+    assert residents.community == community("东联")
+
+
+@pytest.mark.django_db
+def test_long_file_names_keep_their_extension_and_a_bare_extension_is_refused(client, secretary):
+    long = "东联社区2026年第一季度流动人口及出租屋综合管理台账" * 10 + ".csv"
+    client.post("/imports/new/", {"kind": "residents", "file": upload(ledger("1"), name=long)})
+    job = ImportJob.objects.get()
+    assert job.file_name.endswith(".csv")
+    assert len(job.file_name) == 200 and job.file_name.startswith("东联社区2026年")
+    assert job.file.name.endswith(".csv") and len(job.file.name) <= 100
+    response = client.post("/imports/new/", {"kind": "residents", "file": upload(ledger("1"), name=".xlsx")})
+    assert "文件名只有扩展名" in response.content.decode() and ImportJob.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_imports_upload_is_deleted_at_once_its_refused_rows_after_the_keep_days(client, secretary,
+                                                                                           settings):
+    import datetime as dt
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from banyan.ledgers import services
+
+    settings.TASKS = IMMEDIATE
+    client.post("/imports/new/", {"kind": "residents", "file": upload(ledger("440605198503120011"))})
+    job = ImportJob.objects.get()
+    upload_path, checked_path = Path(job.file.path), Path(job.refused_file.path)
+    client.post(f"/imports/{job.pk}/confirm/")
+    job.refresh_from_db()
+    refused_path = Path(job.refused_file.path)  # the commit run's, which replaced the dry run's
+    assert not checked_path.exists() or checked_path == refused_path
+    assert job.status == "done" and not job.file and not upload_path.exists() and job.file_purged_at
+    assert job.refused_file and refused_path.exists()  # the rows to fix stay, for now
+    deleted = Event.objects.get(action="import_files_deleted", object_id=job.pk)
+    assert (deleted.user, deleted.note) == (None, "已删除上传的文件")
+    assert "文件已删除" in client.get("/imports/").content.decode()
+    later = timezone.now() + dt.timedelta(days=settings.BANYAN_IMPORT_KEEP_DAYS, hours=1)
+    assert services.import_files_purge(now=later) == 1
+    job.refresh_from_db()
+    assert not job.refused_file and not refused_path.exists()
+    assert client.get(f"/imports/{job.pk}/refused.xlsx").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_never_confirmed_loses_its_files_after_the_keep_days(client, secretary, settings):
+    import datetime as dt
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from banyan.ledgers import services
+
+    settings.TASKS = IMMEDIATE
+    settings.BANYAN_IMPORT_KEEP_DAYS = 3
+    client.post("/imports/new/", {"kind": "residents", "file": upload(ledger("440605198503120011"))})
+    job = ImportJob.objects.get()
+    files = [Path(job.file.path), Path(job.refused_file.path)]
+    assert services.import_files_purge(now=timezone.now() + dt.timedelta(days=2)) == 0
+    assert all(f.exists() for f in files)
+    assert services.import_files_purge(now=timezone.now() + dt.timedelta(days=3, minutes=1)) == 1
+    job.refresh_from_db()
+    assert not any(f.exists() for f in files) and not job.file and not job.refused_file and job.file_purged_at
+    assert Event.objects.get(action="import_files_deleted").note == "已删除上传的文件和错误行文件"
+    assert job.status == "validated"
+    response = client.post(f"/imports/{job.pk}/confirm/")
+    assert response.status_code == 403 and "上传的文件已删除" in response.content.decode()
+    assert not Resident.objects.exists()
