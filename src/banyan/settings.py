@@ -195,6 +195,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # written (a committed import's upload is deleted at once): ledgers.services.import_files_purge.
 BANYAN_IMPORT_KEEP_DAYS = int(os.environ.get("BANYAN_IMPORT_KEEP_DAYS", "3"))
 
+# Limits of an uploaded ledger file (ledgers.reading), checked before anything is read whole: a 13.7 MB XLSX whose
+# sheet unpacked to 3.5 GB once took a worker past 8.7 GB of memory. A district's ledgers stay well under both.
+BANYAN_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("BANYAN_IMPORT_MAX_UNPACKED_MB", "2048"))
+BANYAN_IMPORT_MAX_ROWS = int(os.environ.get("BANYAN_IMPORT_MAX_ROWS", "5000000"))
+
 # A cache every process shares (the token throttle counts across workers): Redis when one is given, else files in
 # the data directory (one machine).
 _redis = os.environ.get("BANYAN_REDIS_URL")
