@@ -66,16 +66,20 @@ class Event(models.Model):
 
 
 class EventSubject(models.Model):
-    """One record that a bulk event (an export, an import) touched: the record's timeline shows that event."""
+    """The records a bulk event (an export, an import) touched: one record, or with `last_id` the run of ids from
+    `object_id` to `last_id` (an import's new rows, numbered in one run). Each record's timeline shows the event."""
 
     event = models.ForeignKey(Event, models.DO_NOTHING, related_name="subjects", db_constraint=False)
     model = models.CharField(max_length=50)
     object_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(null=True, blank=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["model", "object_id"], name="eventsubject_record")]
+        indexes = [models.Index(fields=["model", "object_id"], name="eventsubject_record"),
+                   models.Index(fields=["model", "last_id"], condition=models.Q(last_id__isnull=False),
+                                name="eventsubject_run")]
 
     def __str__(self):
         return f"{self.model}#{self.object_id}"

@@ -9,6 +9,15 @@ def record_history(obj):
     """Every event about `obj`, newest first: its own, and the bulk ones (exports, imports) it was part of.
     The caller has already fetched `obj` through the access door."""
     label = obj._meta.label_lower
-    bulk = EventSubject.objects.filter(model=label, object_id=obj.pk).values("event_id")
+    bulk = EventSubject.objects.filter(Q(object_id=obj.pk) | Q(last_id__gte=obj.pk, object_id__lte=obj.pk),
+                                       model=label).values("event_id")
     return (Event.objects.filter(Q(model=label, object_id=obj.pk) | Q(pk__in=bulk))
             .select_related("user").order_by("-at", "-pk"))
+
+
+def subjects_q(label: str, first: int, last: int | None = None) -> Q:
+    """EventSubject rows that name any id from `first` to `last` (or just `first`) of the records `label`."""
+    last = first if last is None else last
+    single = Q(last_id__isnull=True, object_id__gte=first, object_id__lte=last)
+    run = Q(last_id__isnull=False, object_id__lte=last, last_id__gte=first)
+    return Q(model=label) & (single | run)

@@ -459,7 +459,8 @@ class Writer:
         self.kind = kind
         self.job = job
         self.key = kind.key_fields[0]
-        self.ids = array("q")
+        self.runs: list[tuple[int, int]] = []  # the new rows' ids, first to last, a run per frame
+        self.updated = array("q")
         self.lock = threading.Lock()
         self.frames: queue.Queue = queue.Queue(maxsize=2)
         self.error: BaseException | None = None
@@ -496,15 +497,15 @@ class Writer:
     def _write(self, frame: pl.DataFrame) -> None:
         new = frame.filter(pl.col("_action") == "create")
         if new.height:
-            new = new.with_columns(pl.Series("id", reserve_ids(self.connection, self.kind.model, new.height),
-                                             dtype=pl.Int64))
+            first = reserve_ids(self.connection, self.kind.model, new.height)
+            new = new.with_columns(pl.int_range(first, first + new.height, dtype=pl.Int64).alias("id"))
             # In key order, the unique index on the key grows at its end instead of at random pages.
             insert_frame(self.new_shape, new.sort(self.key, nulls_last=True))
-            self.ids.extend(new["id"].to_list())
+            self.runs.append((first, first + new.height - 1))
         changed = frame.filter(pl.col("_action") == "update").rename({"pk_db": "pk"})
         if changed.height:
             update_rows(self.shape, changed)
-            self.ids.extend(changed["pk"].to_list())
+            self.updated.extend(changed["pk"].to_list())
             if self.job is not None:
                 insert_frame(self.before_shape, _before(self.kind, changed, self.job.pk))
 
@@ -562,8 +563,8 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
                         result.refused_path = refused.save()  # while the writer finishes its last frames
                     if strict and result.refused:
                         transaction.set_rollback(True)
-                    elif writer.ids:
-                        result.event_id = _imported(spec, result, writer.ids, by=by, job=job, file_name=file_name)
+                    elif writer.runs or writer.updated:
+                        result.event_id = _imported(spec, result, writer, by=by, job=job, file_name=file_name)
             except IntegrityError:
                 message = _("写入时与同时进行的其他导入冲突（如同一身份证号），全部未写入，请重新导入。")
                 raise FileRefused(message) from None
@@ -579,8 +580,9 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
     return result
 
 
-def _imported(kind: Kind, result: ImportResult, ids: array, *, by, job, file_name: str) -> int:
-    """The one `imported` event of a committed import, tied to every row it wrote (their timelines show it)."""
+def _imported(kind: Kind, result: ImportResult, writer: Writer, *, by, job, file_name: str) -> int:
+    """The one `imported` event of a committed import, tied to every row it wrote (their timelines show it): the
+    new rows by their runs of ids, the updated ones each."""
     from banyan.events.models import Event, EventSubject
     from banyan.events.services import event_record
 
@@ -590,10 +592,11 @@ def _imported(kind: Kind, result: ImportResult, ids: array, *, by, job, file_nam
                                                "refused": result.refused})
     connection = connections[DEFAULT_DB_ALIAS]
     shape = RowShape(EventSubject, now=timezone.now(), connection=connection)
-    for start in range(0, len(ids), 500_000):
-        chunk = pl.Series("object_id", ids[start:start + 500_000], dtype=pl.Int64)
-        insert_frame(shape, pl.DataFrame([chunk]).with_columns(pl.lit(event.pk, dtype=pl.Int64).alias("event_id"),
-                                                               pl.lit(event.model).alias("model")))
+    runs = pl.DataFrame(writer.runs, schema={"object_id": pl.Int64, "last_id": pl.Int64}, orient="row")
+    updated = pl.DataFrame({"object_id": pl.Series(writer.updated, dtype=pl.Int64)})
+    subjects = pl.concat([runs, updated], how="diagonal").with_columns(
+        pl.lit(event.pk, dtype=pl.Int64).alias("event_id"), pl.lit(event.model).alias("model"))
+    insert_frame(shape, subjects)
     return event.pk
 
 

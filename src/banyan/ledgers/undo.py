@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from banyan.accounts.roles import Role
 from banyan.core.scoping import user_assignments
 from banyan.events.models import STEPS, Event, EventSubject
+from banyan.events.selectors import subjects_q
 from banyan.events.services import event_record, event_subjects_add
 from banyan.ledgers.kinds import KINDS
 from banyan.ledgers.models import ImportedRow, ImportJob
@@ -50,8 +51,15 @@ def undo_refusal(job: ImportJob, user) -> str | None:
     return None
 
 
-def _rows(job: ImportJob) -> list[int]:
-    return list(EventSubject.objects.filter(event_id=job.event_id).values_list("object_id", flat=True))
+def _written(job: ImportJob) -> tuple[list[tuple[int, int]], list[int]]:
+    """The rows the import wrote: the runs of ids it created, and the ids it updated."""
+    runs, updated = [], []
+    for first, last in EventSubject.objects.filter(event_id=job.event_id).values_list("object_id", "last_id"):
+        if last is None:
+            updated.append(first)
+        else:
+            runs.append((first, last))
+    return runs, updated
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -59,17 +67,23 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[start:start + CHUNK]
 
 
-def rows_changed_since(job: ImportJob, ids: list[int] | None = None) -> int:
+def rows_changed_since(job: ImportJob) -> int:
     """How many of the import's rows an event after it changed (an edit, a workflow step, a later import)."""
     label = KINDS[job.kind].model._meta.label_lower
-    ids = _rows(job) if ids is None else ids
+    runs, updated = _written(job)
     later = Event.objects.filter(model=label, pk__gt=job.event_id).exclude(action__in=READS)
-    later_bulk = (EventSubject.objects.filter(model=label, event_id__gt=job.event_id)
-                  .exclude(event__action__in=READS))
+    later_bulk = EventSubject.objects.filter(event_id__gt=job.event_id).exclude(event__action__in=READS)
     changed: set[int] = set()
-    for chunk in _chunks(ids):
+    for chunk in _chunks(updated):
         changed.update(later.filter(object_id__in=chunk).values_list("object_id", flat=True))
-        changed.update(later_bulk.filter(object_id__in=chunk).values_list("object_id", flat=True))
+        changed.update(later_bulk.filter(model=label, last_id__isnull=True, object_id__in=chunk)
+                       .values_list("object_id", flat=True))
+        for first, last in later_bulk.filter(model=label, last_id__isnull=False).values_list("object_id", "last_id"):
+            changed.update(pk for pk in chunk if first <= pk <= last)
+    for first, last in runs:
+        changed.update(later.filter(object_id__range=(first, last)).values_list("object_id", flat=True))
+        for a, b in later_bulk.filter(subjects_q(label, first, last)).values_list("object_id", "last_id"):
+            changed.update(range(max(a, first), min(b if b is not None else a, last) + 1))
     return len(changed)
 
 
@@ -81,23 +95,24 @@ def import_undo(*, job: ImportJob, by) -> ImportJob:
         why = undo_refusal(job, by)
         if why:
             raise PermissionDenied(why) if not may_undo(job, by) else ValidationError(why)
-        ids = _rows(job)
+        runs, updated = _written(job)
         before = dict(ImportedRow.objects.filter(job=job).values_list("object_id", "before"))
         for pk, values in before.items():
             model.objects.filter(pk=pk).update(**_stored_values(model, values))
-        created = [pk for pk in ids if pk not in before]
         try:
             with transaction.atomic():
-                for chunk in _chunks(created):
-                    model.objects.filter(pk__in=chunk).delete()
+                removed = sum(model.objects.filter(pk__range=run).delete()[1].get(model._meta.label, 0)
+                              for run in runs)
         except (ProtectedError, IntegrityError):
             raise ValidationError(_("导入新增的记录已被其他记录引用（如入住登记、党员信息），不能整体撤销。")) from None
         event = event_record(by=by, action=UNDO, model=model, note=job.file_name,
-                             data={"job": job.pk, "removed": len(created), "restored": len(before)})
-        event_subjects_add(event=event, ids=ids)
+                             data={"job": job.pk, "removed": removed, "restored": len(before)})
+        EventSubject.objects.bulk_create([EventSubject(event=event, model=event.model, object_id=first, last_id=last)
+                                          for first, last in runs])
+        event_subjects_add(event=event, ids=updated)
         job.status, job.undone_at = ImportJob.Status.UNDONE, timezone.now()
         job.message = _("已撤销：删除导入新增的%(created)d条，恢复导入更新的%(updated)d条。") % {
-            "created": len(created), "updated": len(before)}
+            "created": removed, "updated": len(before)}
         job.save(update_fields=["status", "undone_at", "message", "updated_at"])
         from banyan.ledgers.services import import_job_step
 

@@ -79,19 +79,32 @@ def update_rows(shape: RowShape, df: pl.DataFrame) -> None:
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", out.iter_rows())
 
 
-def reserve_ids(connection, model, n: int) -> list[int]:
-    """`n` ids for new rows of `model`, taken before they are written, so the writer knows which rows it made."""
+def reserve_ids(connection, model, n: int) -> int:
+    """The first of `n` consecutive ids for new rows of `model`, taken before they are written, so the import
+    knows which rows it made (kept as one range per frame, not a row each).
+
+    PostgreSQL: the table's sequence jumps by `n` in a short transaction of its own, during which other sessions'
+    nextval waits (ALTER SEQUENCE blocks it): milliseconds, whatever `n`. SQLite: past the highest id ever given;
+    the import's transaction holds the database's write lock, so nobody else takes ids meanwhile."""
     table = model._meta.db_table
     column = model._meta.pk.column
+    if connection.vendor == "postgresql":
+        side = connection.get_new_connection(connection.get_connection_params())
+        try:
+            with side.cursor() as cursor:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+                sequence = cursor.fetchone()[0]
+                cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY {int(n)}")
+                cursor.execute("SELECT nextval(%s)", [sequence])
+                last = cursor.fetchone()[0]
+                cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
+            side.commit()
+        finally:
+            side.close()
+        return last - n + 1
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                           [table, column, n])
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: past both the highest id and the highest ever given (AUTOINCREMENT never reuses an id).
         cursor.execute(f"SELECT MAX({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}")
         top = cursor.fetchone()[0] or 0
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
-        start = max(top, row[0] if row else 0) + 1
-        return list(range(start, start + n))
+        return max(top, row[0] if row else 0) + 1

@@ -20,6 +20,7 @@ from banyan.core.testing import (
     valid_id_number,
 )
 from banyan.events.models import Event, EventSubject
+from banyan.events.selectors import record_history
 from banyan.ledgers.importing import ledger_import
 from banyan.ledgers.models import ImportJob
 from banyan.ledgers.reading import csv_text
@@ -147,11 +148,14 @@ def test_the_whole_file_residency_and_households_from_the_file(tmp_path, secreta
 
 def test_each_written_row_shows_the_import_on_its_timeline(tmp_path, secretary):
     result = run(tmp_path, secretary, "residents", [["姓名", "身份证号", "人口类别"],
-                                                    ["周敏", valid_id_number(born="19880808"), "户籍人口"]])
-    person = Resident.objects.get(name="周敏")
+                                                    ["周敏", valid_id_number(born="19880808"), "户籍人口"],
+                                                    ["吴刚", valid_id_number(born="19890909"), "户籍人口"],
+                                                    ["郑洁", valid_id_number(born="19900101", male=False), "户籍人口"]])
     event = Event.objects.get(pk=result.event_id)
-    assert event.action == "imported" and event.data["created"] == 1
-    assert EventSubject.objects.filter(event=event, object_id=person.pk).exists()
+    assert event.action == "imported" and event.data["created"] == 3
+    for person in Resident.objects.all():  # new rows are tied to the event by their run of ids
+        assert [e.pk for e in record_history(person)] == [event.pk]
+    assert EventSubject.objects.filter(event=event).count() == 1
 
 
 def _job(user, kind="residents"):
