@@ -1,4 +1,5 @@
-"""Validation of Chinese identity numbers (GB 11643-1999) and mainland mobile numbers, with Chinese messages."""
+"""Validation of Chinese identity numbers (GB 11643-1999), mainland mobile numbers and contact numbers (a mobile
+or a landline), with Chinese messages."""
 
 import datetime as dt
 import re
@@ -72,6 +73,28 @@ def validate_mobile(value: str) -> str:
     if not _MOBILE.fullmatch(value):
         raise ValidationError(_("手机号码应为11位、以1开头的中国大陆手机号（如13812345678）。"), code="mobile")
     return value
+
+
+# A contact number (an enterprise's, a landlord's): a mobile, or a landline, which is a local number of 7 or 8
+# digits not starting 0 or 1, after its area code (0 and 2 or 3 digits) or alone. Personal numbers of residents
+# and party members stay mobile-only (validate_mobile): they are how a person is reached and found.
+CONTACT_PHONE_PATTERN = r"^(1[3-9][0-9]{9}|(0[0-9]{2,3})?[2-9][0-9]{6,7})$"  # ASCII digits only
+CONTACT_PHONE_FIELDS = frozenset({"contact_phone", "landlord_phone"})
+
+
+def validate_contact_phone(value: str) -> str:
+    """"0757-86651234", "(0757)86651234", "86651234", "138 0000 1111" → the digits, or a ValidationError."""
+    value = re.sub(r"[\s\-()（）－—]", "", value or "")
+    value = re.sub(r"^(\+86|0086)", "", value)
+    if not re.fullmatch(CONTACT_PHONE_PATTERN, value):
+        raise ValidationError(_("联系电话应为手机号或固定电话（如 13812345678、0757-86651234）。"),
+                              code="contact_phone")
+    return value
+
+
+def phone_validator(name: str):
+    """The rule for the phone attribute `name`: landlines are taken for contact numbers only."""
+    return validate_contact_phone if name in CONTACT_PHONE_FIELDS else validate_mobile
 
 
 def validate_not_future(value: dt.date) -> None:

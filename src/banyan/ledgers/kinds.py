@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from banyan.ledgers.columns import (
+    EXAMPLE_ID,
     Column,
     address,
     birth_date,
@@ -225,8 +226,10 @@ def party_member_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     from banyan.party.models import PartyOrg
 
     df = places.place(df)
-    df = df.with_columns(pl.when(pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False) % 2 == 1)
-                         .then(pl.lit("1")).otherwise(pl.lit("2")).alias("sex"))
+    # Sex from the 17th digit; none where the file gives no readable number (a masked one keeps what is stored).
+    digit = pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False)
+    df = df.with_columns(pl.when(digit.is_not_null()).then(pl.when(digit % 2 == 1).then(pl.lit("1"))
+                                                           .otherwise(pl.lit("2"))).alias("sex"))
     orgs = places.related("org", PartyOrg.objects, ("name",))
     df = places.link(df, column="org", to="org_id", mapping=orgs, parts=[pl.col("community_id"), pl.col("org")],
                      message=pl.format(_("党组织“{}”在该社区不存在"), pl.col("org")))
@@ -265,11 +268,21 @@ def rental_room_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     # Where two stored properties normalise alike, the older one is found.
     stored = (stored.with_columns(normalize_address(pl.col("address")).alias("address"))
               .sort("rental_property_id").unique(["community_id", "address"], keep="first", maintain_order=True))
-    df = df.join(stored, on=["community_id", "address"], how="left")
+    df = df.join(stored, on=["community_id", "address"], how="left").with_columns(_first_said(df))
     differs = [pl.col(f).is_not_null() & pl.col(f).ne_missing(pl.col(f"{f}_stored"))
                for f in _PROPERTY_FIELDS if f in df.columns]
     changed = pl.any_horizontal(differs) if differs else pl.lit(False)
     return df.with_columns((pl.col("rental_property_id").is_not_null() & changed).alias("_property_changed"))
+
+
+def _first_said(df: pl.DataFrame) -> list[pl.Expr]:
+    """What the file's first valid row of a property says of it, for each of its rooms' rows: rooms listed with
+    another landlord phone further down neither override it nor make a re-import of the same file an update."""
+    fields = [f for f in ("landlord_name", "landlord_phone", "landlord_phone_hash", "landlord_phone_enc",
+                          "attendant_name", "use", "hazard") if f in df.columns]
+    valid = pl.col("_error").is_null()
+    return [pl.when(valid).then(pl.col(f).filter(valid).drop_nulls().first().over("community_id", "address"))
+            .otherwise(pl.col(f)).alias(f) for f in fields]
 
 
 def _property_values(row: dict) -> dict:
@@ -366,7 +379,7 @@ INFLOW_REASON = {"打工": "01", "学习": "04", "培训": "04", "上学": "04",
 _NAME = Column("name", "姓名", ("名字", "人员姓名"), required=True, parse=person_name(30), example="张三")
 _ID = Column("id_number", "身份证号", ("公民身份号码", "公民身份证号", "公民身份证号码", "身份证号码", "身份证",
                                       "证件号码", "证件号", "身份证件号码"), required=True,
-             parse=id_number, example="440605198503120016")
+             parse=id_number, example=EXAMPLE_ID)
 _PHONE = Column("phone", "手机号", ("联系电话", "手机号码", "电话", "联系方式", "手机", "联系手机", "移动电话",
                                     "电话号码"), parse=mobile, example="13812345678")
 _ADDRESS = Column("address", "出租屋地址", ("地址", "房屋地址", "出租屋"), required=True, parse=address(200),
@@ -448,11 +461,12 @@ KINDS: dict[str, Kind] = {k.slug: k for k in (
         Column("org", "所在党组织", ("党组织", "所在支部", "党支部"), required=True, parse=text(100),
                example="拾陈经济社党支部"),
         COMMUNITY, GRID, _PHONE,
-        # The model keeps where a member belongs (本地/流动/在职), not whether full or probationary.
+        # The model keeps where a member belongs (本地/流动/在职), not whether full or probationary: most rosters'
+        # 党员类别 says 正式党员 / 预备党员, which is taken as saying nothing about it.
         Column("kind", "党员类别", ("类别",), parse=choice(
             [("local", "本地党员"), ("mobile", "流动党员"), ("in_service", "在职党员")],
-            aliases={"在职党员（机关报到）": "in_service", "在职党员(机关报到)": "in_service",
-                     "机关报到党员": "in_service", "本地": "local", "流动": "mobile", "在职": "in_service"}),
+            aliases={"在职党员（机关报到）": "in_service", "机关报到党员": "in_service", "本地": "local",
+                     "流动": "mobile", "在职": "in_service", "正式党员": None, "预备党员": None}),
             example="本地党员"),
         Column("joined_on", "入党日期", ("入党时间", "入党年月"), parse=date_or_month, example="2001-07-01"),
         Column("work_unit", "工作单位", ("单位",), parse=text(100), example=""),

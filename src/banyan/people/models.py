@@ -137,7 +137,8 @@ class Resident(GriddedPlace):
     name = models.CharField(_("姓名"), max_length=30)  # searched by substring, which no B-tree index serves
     sex = models.CharField(_("性别"), max_length=1, choices=SEX, default="9")
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, validators=[validate_not_future])
-    ethnicity = models.CharField(_("民族"), max_length=2, choices=ETHNICITY, default="01")
+    # Blank when not known: an imported ledger without 民族 must not make everyone 汉族.
+    ethnicity = models.CharField(_("民族"), max_length=2, choices=ETHNICITY, blank=True)
     id_number_enc, id_number_hash, id_number_masked = pii_fields(_("身份证号"), indexed=False)
     id_number = pii_property("id_number", "id_number")
     phone_enc, phone_hash, phone_masked = pii_fields(_("手机号码"), indexed=False)
