@@ -121,6 +121,13 @@ def export_listing(request, entry: Entry) -> models.QuerySet:
     return listing(request, entry, Action.EXPORT).rows
 
 
+def template_kind(model):
+    """The import kind whose template a list of `model` can be exported as (None: not importable)."""
+    from banyan.ledgers.template_export import kind_of_model
+
+    return kind_of_model(model)
+
+
 def export_rows(entry: Entry, rows: models.QuerySet, seen=None) -> tuple[list[str], Iterator[list]]:
     """The titles and rows of an export of `rows` (already through the access door); `seen` collects each row's
     id as it is written, so an audit names exactly the rows in the file. A kind that can be imported is exported
@@ -496,6 +503,7 @@ class RecordList(EntryView):
             crumbs=crumbs(request.user, place_chain(place)) if place is not None else [],
             can_create=entry.allows("create") and can(request.user, Action.CHANGE, self.model),
             can_export=can(request.user, Action.EXPORT, self.model),
+            importable=template_kind(self.model) is not None,
         )
         template = "core/list.html#results" if is_htmx(request) else "core/list.html"
         return render(request, template, context)

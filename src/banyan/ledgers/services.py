@@ -2,7 +2,6 @@
 Export jobs: a long list built into a file in the background, downloaded by its owner until it expires."""
 
 import datetime as dt
-import inspect
 import time
 from array import array
 from collections.abc import Iterator
@@ -118,11 +117,10 @@ def import_job_run(*, job: ImportJob, path: Path | None = None, by=None, echo=No
     job.status, job.processed_rows = ImportJob.Status.VALIDATING, 0
     job.save(update_fields=["status", "processed_rows", "updated_at"])
     import_job_step(job=job, by=by)
-    extra = {"options": job.options} if _TAKES_OPTIONS else {}
     try:
         result = ledger_import(kind=job.kind, path=path, file_name=job.file_name, by=by, community=job.community,
                                dry_run=job.dry_run, strict=job.strict, progress=_reporter(job, echo), job=job,
-                               **extra)
+                               options=job.options)
     except FileRefused as refused:
         job.changes = getattr(refused, "columns", {})  # headers it did not know: the page offers to match them
         _finish(job, ImportJob.Status.REFUSED, str(refused))
@@ -150,10 +148,6 @@ def import_job_run(*, job: ImportJob, path: Path | None = None, by=None, echo=No
         import_files_delete(job, refused=False)  # its refused rows stay for the user to fix, until the purge
     _purge_later(job)
     return result
-
-
-# The lead's ledger_import takes the options chosen for the whole file; until it does, they are only stored.
-_TAKES_OPTIONS = "options" in inspect.signature(ledger_import).parameters
 
 
 def _finish(job: ImportJob, status: str, message: str, result: ImportResult | None = None) -> None:

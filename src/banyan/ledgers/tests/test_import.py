@@ -55,7 +55,8 @@ def refused_reasons(result):
 
 def test_dry_run_then_commit_then_reimport_changes_nothing(tmp_path, secretary):
     ids = [valid_id_number() for _ in range(4)]
-    good = [[f"居民{i}", n, "户籍人口", "13800001111", "东联"] for i, n in enumerate(ids)]
+    names = ("陈伟", "李娜", "黄敏", "张强")
+    good = [[name, n, "户籍人口", "13800001111", "东联"] for name, n in zip(names, ids, strict=True)]
     bad_check = ids[0][:17] + ("0" if ids[0][17] != "0" else "1")
     rows = [["东联社区居民台账"], HEADER, *good,
             ["坏号", bad_check, "户籍", "", "东联"],
