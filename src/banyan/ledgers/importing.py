@@ -396,6 +396,9 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
     finally:
         sealing.close()
     result.refused = refused.count
+    if columns["examples"]:
+        result.warnings.append(_("第%(rows)s行是导入模板的示例行，未导入。") % {
+            "rows": "、".join(str(n) for n in columns["examples"][:10])})
     result.changes = preview.as_dict() | {"unknown": result.unknown_headers, "layout": header_layout(ledger.header)}
     if places.new_households:
         result.warnings.append(_("按户号新建%(n)d户（文件中的户号在社区尚不存在）") % {"n": len(places.new_households)})
@@ -425,16 +428,29 @@ def _columns(kind: Kind, header: list[str], options: dict) -> dict:
                            "layout": layout}
         raise
     positions = {field: f"c{i}" if i < len(header) else f"f{i - len(header)}" for field, i in found.items()}
-    return {"positions": positions, "row_key": row_key, "unknown": unknown,
+    return {"positions": positions, "row_key": row_key, "unknown": unknown, "examples": [],
             "fixed": {f"f{i}": value for i, (_h, value) in enumerate(fixed)}}
 
 
 def _parse_and_seal(kind: Kind, columns: dict, sealing: Sealing, raw: pl.DataFrame | None):
     if raw is None:
         return None
+    example = _example_row(kind, columns["positions"])
+    if example is not None:  # the sample row of a template as offices still have it: not a person
+        columns["examples"] += raw.filter(example)["_row"].to_list()
+        raw = raw.filter(~example)
     cells = raw.with_columns([pl.lit(v, dtype=pl.Utf8).alias(n) for n, v in columns["fixed"].items()])
     df = _parse(kind, columns["positions"], cells, columns["row_key"])
     return raw, df, sealing.submit(df)
+
+
+def _example_row(kind: Kind, positions: dict[str, str]) -> pl.Expr | None:
+    """Rows that are the template's example (张三 and the sample ID number) in every column the file shares with
+    it: older templates carried one on the data sheet, and clerks fill in below it."""
+    given = [(pl.col(positions[c.field]) == c.example) | (pl.lit(not c.example) & pl.col(positions[c.field]).is_null())
+             for c in kind.columns if c.field in positions and positions[c.field].startswith("c")]
+    named = [c for c in kind.columns if c.field in positions and c.example and c.required]
+    return pl.all_horizontal(given).fill_null(False) if given and len(named) >= 2 else None
 
 
 class Writer:

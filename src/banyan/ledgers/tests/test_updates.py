@@ -207,3 +207,13 @@ def test_undo_is_refused_once_a_row_was_changed_since(tmp_path, secretary):
     with pytest.raises(ValidationError):
         import_undo(job=job, by=secretary)
     assert Resident.objects.filter(name="钱进").exists()
+
+
+def test_an_old_templates_example_row_is_not_imported(tmp_path, secretary):
+    rows = [["姓名", "身份证号", "人口类别", "社区", "网格", "手机号"],
+            ["张三", "440605198503120016", "户籍人口", "东联", "", "13812345678"],
+            ["冯军", valid_id_number(born="19830303"), "户籍人口", "东联", "", ""]]
+    result = run(tmp_path, secretary, "residents", rows)
+    assert (result.created, result.refused) == (1, 0)
+    assert not Resident.objects.filter(name="张三").exists()
+    assert any("示例行" in w for w in result.warnings)
