@@ -177,10 +177,6 @@ def _id_check(number: pl.Expr) -> pl.Expr:
 _ID_FROM, _ID_TO = [*_FULL, "x"], [*("X" if h == "x" else h for h in _HALF), "X"]
 
 
-# The ID number of the templates' example row (张三), which clerks of old templates left in above their rows.
-EXAMPLE_ID = "440605198503120016"
-
-
 def id_number(cell: pl.Expr):
     """GB 11643-1999: 17 digits and a check character, a province prefix, a real birth date not in the future.
 
@@ -207,8 +203,7 @@ def id_number(cell: pl.Expr):
             _fail(born.is_null(), pl.format(_("身份证号中的出生日期“{}”不是有效日期"), value.str.slice(6, 8))),
             _fail((born > today()) | (born.dt.year() < 1900),
                   pl.format(_("身份证号中的出生日期“{}”不合理（晚于今天或早于1900年）"), value.str.slice(6, 8))),
-            _fail(pl.col("check") != value.str.slice(17, 1), _("身份证号校验位错误，请核对")),
-            _fail(value == EXAMPLE_ID, _("这是模板示例行的身份证号：请删除示例行后再导入")))),
+            _fail(pl.col("check") != value.str.slice(17, 1), _("身份证号校验位错误，请核对")))),
     ])
 
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from banyan.ledgers.columns import (
-    EXAMPLE_ID,
     Column,
     address,
     birth_date,
@@ -379,7 +378,7 @@ INFLOW_REASON = {"打工": "01", "学习": "04", "培训": "04", "上学": "04",
 _NAME = Column("name", "姓名", ("名字", "人员姓名"), required=True, parse=person_name(30), example="张三")
 _ID = Column("id_number", "身份证号", ("公民身份号码", "公民身份证号", "公民身份证号码", "身份证号码", "身份证",
                                       "证件号码", "证件号", "身份证件号码"), required=True,
-             parse=id_number, example=EXAMPLE_ID)
+             parse=id_number, example="440605198503120016")
 _PHONE = Column("phone", "手机号", ("联系电话", "手机号码", "电话", "联系方式", "手机", "联系手机", "移动电话",
                                     "电话号码"), parse=mobile, example="13812345678")
 _ADDRESS = Column("address", "出租屋地址", ("地址", "房屋地址", "出租屋"), required=True, parse=address(200),

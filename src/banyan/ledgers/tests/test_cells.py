@@ -46,10 +46,6 @@ def test_id_numbers_as_typed_are_stored_in_their_18_digit_form():
     assert values(columns.id_number, ["440605850312018"]) == [number]
 
 
-def test_the_template_example_row_is_not_imported():
-    assert errors(columns.id_number, [columns.EXAMPLE_ID]) == ["这是模板示例行的身份证号：请删除示例行后再导入"]
-
-
 def test_15_digit_numbers_are_converted_with_the_gb_11643_check_character():
     from banyan.core.validators import validate_id_number
 
