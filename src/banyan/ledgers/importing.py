@@ -211,7 +211,9 @@ class Sealing:
             hashes, ciphertexts = future.result()
             df = df.with_columns(pl.Series(f"{name}_hash", hashes.split("\n"), dtype=pl.Utf8).replace("", None))
             if ciphertexts:
-                df = df.with_columns(pl.Series(f"{name}_enc", ciphertexts.split("\n"), dtype=pl.Utf8))
+                # Null where the file gives no number: a blank cell keeps what is stored (changes.settle).
+                enc = pl.Series(f"{name}_enc", ciphertexts.split("\n"), dtype=pl.Utf8).replace("", None)
+                df = df.with_columns(enc)
         return df
 
 

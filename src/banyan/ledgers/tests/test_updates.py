@@ -69,13 +69,19 @@ def test_a_four_column_file_changes_the_phone_and_nothing_else(tmp_path, secreta
 def test_blank_cells_keep_stored_values_and_the_marker_clears(tmp_path, secretary):
     person = resident_in_household(born="19700101")
     number = pii_reveal(person, "id_number")
-    header = ["姓名", "身份证号", "人口类别", "与户主关系", "现住址", "户号"]
-    same = run(tmp_path, secretary, "residents", [header, ["王芳", number, "户籍人口", "", "", ""]])
+    phone = pii_reveal(person, "phone")
+    header = ["姓名", "身份证号", "人口类别", "与户主关系", "现住址", "户号", "手机号"]
+    same = run(tmp_path, secretary, "residents", [header, ["王芳", number, "户籍人口", "", "", "", ""]])
     assert (same.updated, same.unchanged) == (0, 1)
     person.refresh_from_db()
     assert person.relation == "02" and person.household_id is not None
 
-    cleared = run(tmp_path, secretary, "residents", [header, ["王芳", number, "户籍人口", "", "<清空>", "<清空>"]])
+    moved = run(tmp_path, secretary, "residents", [header, ["王芳", number, "户籍人口", "", "河东路5号", "", ""]])
+    assert moved.updated == 1
+    person.refresh_from_db()
+    assert pii_reveal(person, "phone") == phone  # a blank phone cell leaves the stored number whole
+
+    cleared = run(tmp_path, secretary, "residents", [header, ["王芳", number, "户籍人口", "", "<清空>", "<清空>", ""]])
     assert cleared.updated == 1 and set(cleared.changes["fields"]) == {"现住址", "户号"}
     person.refresh_from_db()
     assert person.current_address == "" and person.household_id is None and person.relation == "02"
