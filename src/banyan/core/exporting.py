@@ -42,9 +42,6 @@ def csv_file(titles: list[str], rows: Iterable[list]) -> Path:
     return Path(name)
 
 
-REQUIRED_FILL = "FFF2CC"  # the header of a column an import requires (as on the blank template)
-
-
 class XlsxRows:
     """An XLSX written row by row in constant memory; `save()` gives its temporary path (the caller removes it),
     `discard()` drops it. `required`: which headers to mark as an import template marks required columns;
@@ -52,33 +49,21 @@ class XlsxRows:
 
     def __init__(self, titles: list[str], sheet_name: str = "导出", *, required: list[bool] | None = None,
                  notes: list[list] | None = None):
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font, PatternFill
+        from banyan.core.xlsx import BOLD, REQUIRED, XlsxWriter
 
-        self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(sheet_name[:31])
+        # A template is wide enough to read its headers.
+        widths = [max(12, len(str(t)) * 2.4) for t in titles] if required is not None else None
+        self.workbook = XlsxWriter(sheet_name, widths)
         self.notes = notes
-        header = []
-        for index, title in enumerate(titles):
-            cell = WriteOnlyCell(self.sheet, value=inert(title))
-            cell.font = Font(bold=True)
-            if required and required[index]:
-                cell.fill = PatternFill("solid", fgColor=REQUIRED_FILL)
-            header.append(cell)
-        if required is not None:  # a template: wide enough to read the headers
-            from openpyxl.utils import get_column_letter
-
-            for index, title in enumerate(titles, start=1):
-                self.sheet.column_dimensions[get_column_letter(index)].width = max(12, len(str(title)) * 2.4)
-        self.sheet.append(header)
+        self.workbook.sheet.append([inert(t) for t in titles],
+                                   [REQUIRED if required and required[i] else BOLD for i in range(len(titles))])
 
     def append(self, row: Iterable) -> None:
-        self.sheet.append([inert(v) for v in row])
+        self.workbook.sheet.append([inert(v) for v in row])
 
     def save(self) -> Path:
         if self.notes is not None:
-            sheet, rows, self.notes = self.workbook.create_sheet("填写说明"), self.notes, None
+            sheet, rows, self.notes = self.workbook.add_sheet("填写说明"), self.notes, None
             for row in rows:
                 sheet.append([inert(v) for v in row])
         path = Path(tempfile.mkstemp(prefix="banyan-export-", suffix=".xlsx")[1])
@@ -86,7 +71,7 @@ class XlsxRows:
         return path
 
     def discard(self) -> None:
-        self.save().unlink()  # saving is what releases the worksheet's own temporary file
+        self.workbook.discard()
 
 
 def xlsx_file(titles: list[str], rows: Iterable[list], sheet_name: str = "导出", *,
