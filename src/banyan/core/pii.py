@@ -63,11 +63,36 @@ def keyed_hash(value: str) -> str:
 def seal_lines(enc_key: bytes, hash_key: bytes, text: str, encrypt: bool) -> tuple[str, str]:
     """Newline-joined clear values to newline-joined hashes (and ciphertexts): one string each way, so a
     million values cross to and from a worker process cheaply. Empty lines stay empty."""
-    aead, digest = AESGCM(enc_key), hmac.digest
-    values = text.split("\n")
-    hashes = "\n".join(digest(hash_key, v.encode(), "sha256")[:HASH_BYTES].hex() if v else "" for v in values)
-    ciphertexts = "\n".join(_encrypt(aead, v) if v else "" for v in values) if encrypt else ""
+    values = text.encode().split(b"\n")  # encoded once, not value by value
+    hashes = _hashes(hash_key, values)
+    if not encrypt:
+        return hashes, ""
+    aead = AESGCM(enc_key)
+    nonces = os.urandom(12 * len(values))  # one system call for all the nonces, not one each
+    sealed = aead.encrypt
+    version = _VERSION.decode()
+    ciphertexts = "\n".join(
+        version + base64.b64encode(nonce + sealed(nonce, v, None)).decode() if v else ""
+        for v, nonce in zip(values, (nonces[i:i + 12] for i in range(0, len(nonces), 12)), strict=True))
     return hashes, ciphertexts
+
+
+def _hashes(hash_key: bytes, values: list[bytes]) -> str:
+    """`keyed_hash` of each value, newline-joined ("" for an empty one). HMAC-SHA256 (RFC 2104) from the two
+    padded-key states copied per value: half the time of `hmac.digest`, which sets the key up on every call."""
+    key = (hash_key if len(hash_key) <= 64 else hashlib.sha256(hash_key).digest()).ljust(64, b"\0")
+    inner, outer = hashlib.sha256(bytes(b ^ 0x36 for b in key)), hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    digests = []
+    for value in values:
+        if value:
+            step = inner.copy()
+            step.update(value)
+            last = outer.copy()
+            last.update(step.digest())
+            digests.append(last.digest()[:HASH_BYTES])
+    hexed, width = b"".join(digests).hex(), HASH_BYTES * 2  # one hex conversion for all
+    starts = iter(range(0, len(hexed), width))
+    return "\n".join(hexed[(i := next(starts)):i + width] if v else "" for v in values)
 
 
 def normalize(kind: str, value: str) -> str:

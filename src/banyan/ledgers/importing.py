@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from banyan.accounts.roles import Action
 from banyan.core.scoping import can
-from banyan.ledgers.changes import CLEAR_FORMS, Preview, differs, settle
+from banyan.ledgers.changes import CLEAR_FORMS, SAMPLES, Preview, differs, settle
 from banyan.ledgers.columns import MOBILE_HEADERS, first_error, normalize_header
 from banyan.ledgers.kinds import KINDS, ROW_KEY_HEADER, SEP, Kind, Places, refuse
 from banyan.ledgers.reading import FileRefused, open_ledger
@@ -197,7 +197,7 @@ class Sealing:
             if name not in df.columns:
                 continue
             # Line breaks inside a (refused) cell must not shift the lines.
-            text = "\n".join((v or "").replace("\n", " ").replace("\r", " ") for v in df[name].to_list())
+            text = df.select(pl.col(name).fill_null("").str.replace_all(r"[\r\n]", " ").str.join("\n")).item()
             if self.pool:
                 futures[name] = self.pool.submit(seal_lines, *self.keys, text, self.encrypt)
             else:
@@ -235,25 +235,32 @@ def _masks(kind: Kind, df: pl.DataFrame) -> pl.DataFrame:
 
 def _dedupe(df: pl.DataFrame, keys: list[str], seen: dict) -> pl.DataFrame:
     """Refuse the second and later rows with a key seen before, in this frame or an earlier one (a row with a
-    row key is the same as another with the same row key)."""
+    row key is the same as another with the same row key). `seen["rows"]`: the accepted keys so far and their
+    rows, a frame joined against, not a row-by-row dictionary."""
     keys = ["_pk", *keys]
     ok = pl.col("_error").is_null()
     first = (df.filter(ok).group_by(keys, maintain_order=True).agg(pl.col("_row").min().alias("_first")))
-    df = df.join(first, on=keys, how="left", nulls_equal=True)
-    earlier = [seen.get(k) for k in df.select(keys).iter_rows()] if seen else [None] * df.height
-    df = df.with_columns(pl.coalesce(pl.Series("_earlier", earlier, dtype=pl.Int64), pl.col("_first"))
-                         .alias("_first"))
-    df = refuse(df, ok & (pl.col("_first") != pl.col("_row")),
-                pl.format(_("与第{}行重复"), pl.col("_first")))
-    for *key, row in df.filter(pl.col("_error").is_null()).select(*keys, "_row").iter_rows():
-        seen[tuple(key)] = row
+    df = df.join(first, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    earlier = seen.get("rows")
+    if earlier is not None:
+        df = df.join(earlier, on=keys, how="left", nulls_equal=True, maintain_order="left")
+        df = df.with_columns(pl.coalesce("_earlier", "_first").alias("_first")).drop("_earlier")
+    df = refuse(df, ok & (pl.col("_first") != pl.col("_row")), pl.format(_("与第{}行重复"), pl.col("_first")))
+    accepted = df.filter(pl.col("_error").is_null()).select(*keys, pl.col("_row").alias("_earlier"))
+    seen["rows"] = accepted if earlier is None else pl.concat([earlier, accepted], how="vertical_relaxed")
     return df.drop("_first")
 
 
-def _stored(kind: Kind, by: str, wanted: list, columns: list[str]) -> list[tuple]:
-    """The stored rows whose `by` column is one of `wanted`: `columns` of each."""
+def _stored(kind: Kind, by: str, wanted: list, columns: list[str], places: Places) -> list[tuple]:
+    """The stored rows whose `by` column is one of `wanted`: `columns` of each. Read on the places' reader
+    connection when there is one (the writer keeps the import's own busy meanwhile), else under its lock."""
     if not wanted:
         return []
+    with contextlib.nullcontext() if places.reader else places.lock:
+        return _stored_rows(kind, by, wanted, columns, places.reader or connection)
+
+
+def _stored_rows(kind: Kind, by: str, wanted: list, columns: list[str], connection) -> list[tuple]:
     if connection.vendor == "postgresql":
         # One text-array parameter, written as its literal: psycopg would otherwise quote each of 100,000 keys.
         field = _field(kind.model, by)
@@ -272,15 +279,15 @@ def _stored(kind: Kind, by: str, wanted: list, columns: list[str]) -> list[tuple
     return rows
 
 
-def _existing(kind: Kind, df: pl.DataFrame, written: list[str]) -> pl.DataFrame:
+def _existing(kind: Kind, df: pl.DataFrame, written: list[str], places: Places) -> pl.DataFrame:
     """The stored rows this frame names, by row key or by the kind's key: `pk_db`, and every written column and
     key as `<name>_db`, with the place they are registered at (`_place_community`, `_place_grid`)."""
     keys = list(kind.key_fields)
     ok = df.filter(pl.col("_error").is_null())
     columns = list(dict.fromkeys(["pk", "community_id", "grid_id", *keys, *written]))
-    rows = _stored(kind, "pk", ok["_pk"].drop_nulls().unique().to_list(), columns)
+    rows = _stored(kind, "pk", ok["_pk"].drop_nulls().unique().to_list(), columns, places)
     rows += _stored(kind, keys[0], ok.filter(pl.col("_pk").is_null())[keys[0]].drop_nulls().unique().to_list(),
-                    columns)
+                    columns, places)
     schema = {c: df.schema.get(c, pl.Int64) for c in columns}
     stored = pl.DataFrame([_plain(r) for r in rows], schema=schema, orient="row").unique("pk")
     places = stored.select(pl.col("community_id").alias("_place_community"), pl.col("grid_id").alias("_place_grid"))
@@ -312,7 +319,7 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
     written = _written_columns(kind, df)
     compare = [c for c in written if not c.endswith(("_enc", "_masked"))]
     keys = list(kind.key_fields)
-    stored = _existing(kind, df, written)
+    stored = _existing(kind, df, written, places)
     df = pl.concat([
         df.filter(pl.col("_pk").is_not_null()).join(stored, left_on="_pk", right_on="pk_db", how="left",
                                                     coalesce=False),
@@ -346,7 +353,12 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
     result.created += counts.get("create", 0)
     result.updated += counts.get("update", 0)
     result.unchanged += counts.get("unchanged", 0)
-    preview.add(df.filter(pl.col("_action") == "update"), compare)
+    updates = df.filter(pl.col("_action") == "update")
+    if updates.height and len(preview.samples) < SAMPLES:  # the samples name related rows: a query
+        with places.lock:
+            preview.add(updates, compare)
+    else:
+        preview.add(updates, compare)
     return df
 
 
@@ -371,7 +383,6 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
     result.unknown_headers = columns["unknown"]
     preview = Preview(kind)
     seen: dict = {}
-    db = writer.lock if writer else contextlib.nullcontext()  # one user of the connection at a time
     phase = "writing" if writer else "validating"
     try:
         frames = iter(ledger.frames)
@@ -380,21 +391,17 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
             raw, df, futures = upcoming
             upcoming = _parse_and_seal(kind, columns, sealing, next(frames, None))  # sealed while this is checked
             df = _masks(kind, Sealing.apply(df, futures))
-            with db:
-                df = kind.derive(df, places)
+            df = kind.derive(df, places)  # what it reads from the database, it reads under places.lock
             df = _dedupe(df, kind.duplicate_key, seen)
-            with db:
-                df = _classify(kind, df, places, result, preview)
+            df = _classify(kind, df, places, result, preview)
             refused.add(raw.join(df.filter(pl.col("_action") == "refused").select("_row", "_error"), on="_row"))
             result.rows += raw.height
             if writer:
                 writes = df.filter(pl.col("_action").is_in(["create", "update"]))
-                if kind.before_write:
-                    with db:
-                        writes = kind.before_write(writes, places)
+                if kind.before_write:  # it writes under places.lock, when it has something to write
+                    writes = kind.before_write(writes, places)
                 writer.put(writes)
-            with db:
-                progress(phase, result.rows, max(result.rows, ledger.total))
+            progress(phase, result.rows, max(result.rows, ledger.total))  # the writing phase only echoes
     finally:
         sealing.close()
     result.refused = refused.count
@@ -575,8 +582,10 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
         else:
             progress("writing", 0, ledger.total)  # seen before the transaction holds the job's row too
             try:
+                places.reader = _reader()  # decided before the import's transaction opens
                 with transaction.atomic():
                     with Writer(spec, job) as writer:
+                        places.lock = writer.lock
                         _validate(spec, ledger, places, result, refused, progress, sealing, options, writer)
                         result.refused_path = refused.save()  # while the writer finishes its last frames
                     if strict and result.refused:
@@ -586,6 +595,9 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
             except IntegrityError:
                 message = _("写入时与同时进行的其他导入冲突（如同一身份证号），全部未写入，请重新导入。")
                 raise FileRefused(message) from None
+            finally:
+                if places.reader is not None:
+                    places.reader.close()
             if strict and result.refused:
                 result.message = _("严格模式：文件有%(n)d行错误，全部未写入。") % {"n": result.refused}
             else:
@@ -596,6 +608,17 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _reader():
+    """A connection of its own for reading stored rows while the writer uses the import's, on PostgreSQL, when
+    the import's transaction is the outermost one (a reader outside it sees the same rows: its writes, which
+    it never needs to read back, aside). Inside a caller's transaction (tests) rows are read on its connection."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    reader = connections.create_connection(DEFAULT_DB_ALIAS)
+    reader.ensure_connection()
+    return reader
 
 
 def _imported(kind: Kind, result: ImportResult, writer: Writer, *, by, job, file_name: str) -> int:

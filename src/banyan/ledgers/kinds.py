@@ -5,6 +5,7 @@ derived fields), refusing rows by setting `_error`. Personal numbers named in `p
 before `derive` (the hash is the key of residents and party members) and encrypted only for rows written.
 """
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -83,6 +84,10 @@ class Places:
         self.households = households  # a resident's unknown 户号 makes a new household (the user ticked 按户号建户)
         self.new_households: set[str] = set()  # "community_id␟number" of the households the file will create
         self.user = user
+        # While the import writes, its connection is shared with the writer thread: whoever uses it holds `lock`
+        # (the writer's). Reads of stored rows may go to a `reader` connection of their own instead.
+        self.lock = contextlib.nullcontext()
+        self.reader = None
         # Whole communities here (a grid's records are checked against its grid below), and the grids.
         writable = Community.objects.visible_to(user, Action.CHANGE, on=kind.label)
         self.writable_communities = sorted(writable.values_list("pk", flat=True))
@@ -131,14 +136,17 @@ class Places:
     def related(self, name: str, queryset, key_fields: tuple[str, ...], value: str = "pk") -> dict[str, object]:
         """{"community_id␟key…": value} for related rows in the communities the user can reach."""
         if name not in self._maps:
-            rows = queryset.filter(community_id__in=self.reachable).values_list(value, "community_id", *key_fields)
+            with self.lock:
+                rows = list(queryset.filter(community_id__in=self.reachable)
+                            .values_list(value, "community_id", *key_fields))
             self._maps[name] = {SEP.join(str(p) for p in parts): v for v, *parts in rows}
         return self._maps[name]
 
     def rows(self, name: str, queryset, schema: dict) -> pl.DataFrame:
         """A cached frame of related rows in the communities the user can reach (e.g. rental properties)."""
         if name not in self._maps:
-            values = list(queryset.filter(community_id__in=self.reachable).values_list(*schema))
+            with self.lock:
+                values = list(queryset.filter(community_id__in=self.reachable).values_list(*schema))
             self._maps[name] = pl.DataFrame(values, schema=schema, orient="row")
         return self._maps[name]
 
@@ -193,15 +201,17 @@ def households_write(df: pl.DataFrame, places: Places) -> pl.DataFrame:
         return df
     address = [c for c in ("registered_address", "current_address") if c in new.columns]
     households = places.related("household", people.Household.objects, ("number",))
-    for row in new.unique(["community_id", "household"], keep="first", maintain_order=True).iter_rows(named=True):
-        found = f"{row['community_id']}{SEP}{row['household']}"
-        if found in households:
-            continue
-        household = people.Household.objects.create(
-            community_id=row["community_id"], grid_id=row.get("grid_id"), number=row["household"],
-            address=next((row[c] for c in address if row.get(c)), ""))
-        event_record(by=places.user, action=Event.Action.CREATED, obj=household, note=_("按户号建户（导入）"))
-        households[found] = household.pk
+    with places.lock:
+        for row in new.unique(["community_id", "household"], keep="first", maintain_order=True).iter_rows(
+                named=True):
+            found = f"{row['community_id']}{SEP}{row['household']}"
+            if found in households:
+                continue
+            household = people.Household.objects.create(
+                community_id=row["community_id"], grid_id=row.get("grid_id"), number=row["household"],
+                address=next((row[c] for c in address if row.get(c)), ""))
+            event_record(by=places.user, action=Event.Action.CREATED, obj=household, note=_("按户号建户（导入）"))
+            households[found] = household.pk
     return df.with_columns(pl.when(pl.col("_new_household")).then(
         key(pl.col("community_id"), pl.col("household")).replace_strict(households, default=None,
                                                                         return_dtype=pl.Int64))
@@ -294,23 +304,37 @@ def _property_values(row: dict) -> dict:
 
 def rental_properties_write(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     """Before rooms are written: create the rental properties new rooms belong to, update the ones the file
-    corrects, and fill in the new properties' ids."""
+    corrects, and fill in the new properties' ids; one `imported` event tied to the properties it wrote."""
     changed = df.filter(pl.col("_property_changed"))
-    for row in changed.unique(["rental_property_id"], keep="first", maintain_order=True).iter_rows(named=True):
-        people.RentalProperty.objects.filter(pk=row["rental_property_id"]).update(**_property_values(row))
     new = df.filter(pl.col("rental_property_id").is_null())
-    if new.is_empty():
+    if changed.is_empty() and new.is_empty():
         return df
-    created = {}
-    for row in new.unique(["community_id", "address"], keep="first", maintain_order=True).iter_rows(named=True):
-        created[f"{row['community_id']}{SEP}{row['address']}"] = people.RentalProperty(
-            community_id=row["community_id"], grid_id=row["grid_id"], address=row["address"],
-            **{"use": "02", "hazard": "00", **_property_values(row)})
-    people.RentalProperty.objects.bulk_create(created.values())
+    with places.lock:
+        touched = []
+        for row in changed.unique(["rental_property_id"], keep="first", maintain_order=True).iter_rows(named=True):
+            people.RentalProperty.objects.filter(pk=row["rental_property_id"]).update(**_property_values(row))
+            touched.append(row["rental_property_id"])
+        created = {}
+        for row in new.unique(["community_id", "address"], keep="first", maintain_order=True).iter_rows(named=True):
+            created[f"{row['community_id']}{SEP}{row['address']}"] = people.RentalProperty(
+                community_id=row["community_id"], grid_id=row["grid_id"], address=row["address"],
+                **{"use": "02", "hazard": "00", **_property_values(row)})
+        people.RentalProperty.objects.bulk_create(created.values())
+        _properties_event(places, created=len(created), updated=len(touched),
+                          ids=touched + [p.pk for p in created.values()])
     ids = {k: v.pk for k, v in created.items()}
     return df.with_columns(pl.coalesce("rental_property_id", key(pl.col("community_id"), pl.col("address"))
                                        .replace_strict(ids, default=None, return_dtype=pl.Int64))
                            .alias("rental_property_id"))
+
+
+def _properties_event(places: Places, *, created: int, updated: int, ids: list[int]) -> None:
+    from banyan.events.models import Event
+    from banyan.events.services import event_record, event_subjects_add
+
+    event = event_record(by=places.user, action=Event.Action.IMPORTED, model=people.RentalProperty,
+                         note=_("随出租屋房间导入"), data={"created": created, "updated": updated})
+    event_subjects_add(event=event, ids=ids)
 
 
 def tenancy_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:

@@ -94,6 +94,9 @@ def _reporter(job: ImportJob, echo=None):
     def report(phase: str, done: int, total: int) -> None:
         if echo:
             echo(phase, done, total)
+        if phase == "writing" and done:
+            # Inside the import's transaction nobody else would see it, and the connection is the writer's.
+            return
         now = time.monotonic()
         if now - last[0] < PROGRESS_EVERY and done:
             return

@@ -223,3 +223,18 @@ def test_an_old_templates_example_row_is_not_imported(tmp_path, secretary):
     assert (result.created, result.refused) == (1, 0)
     assert not Resident.objects.filter(name="张三").exists()
     assert any("示例行" in w for w in result.warnings)
+
+
+def test_a_number_repeated_in_a_later_frame_is_refused(tmp_path, secretary, monkeypatch):
+    import functools
+
+    from banyan.ledgers import importing, reading
+
+    monkeypatch.setattr(importing, "open_ledger", functools.partial(reading.open_ledger, chunk_rows=2))
+    number = valid_id_number(born="19770707")
+    rows = [["姓名", "身份证号", "人口类别"], ["梁山", number, "户籍人口"], ["何水", valid_id_number(born="19780808"),
+                                                                        "户籍人口"],
+            ["罗田", valid_id_number(born="19790909"), "户籍人口"], ["梁山", number, "流动人口"]]
+    result = run(tmp_path, secretary, "residents", rows)
+    assert (result.created, result.refused) == (3, 1)
+    assert Resident.objects.get(name="梁山").residency == "registered"
