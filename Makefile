@@ -15,7 +15,7 @@ PG_DEFAULT := postgresql://postgres@127.0.0.1:5432/test
 # -n 2: the machine has 2 cores; xdist gives each worker its own test database.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test install assets messages
+.PHONY: demo test install assets messages bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ demo: assets messages
 	worker=$$!
 	trap 'kill $$worker 2>/dev/null || true' EXIT INT TERM
 	$(BIN)/banyan serve
+
+# The import benchmark (1,000,000 resident rows into PostgreSQL by default) with its references: a bare COPY and
+# django-import-export (the `bench` extra). ROWS=… and DATABASE_URL=… (postgresql://… or empty for SQLite) override.
+bench: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python benchmarks/import_residents.py --rows "$${ROWS:-1000000}" --database "$${DATABASE_URL-$(PG_DEFAULT)}"
 
 test: assets messages
 	@step() { printf '\n== %s\n' "$$*"; }
