@@ -29,7 +29,7 @@ from banyan.ledgers.changes import CLEAR_FORMS, SAMPLES, Preview, differs, settl
 from banyan.ledgers.columns import MOBILE_HEADERS, first_error, normalize_header
 from banyan.ledgers.kinds import KINDS, ROW_KEY_HEADER, SEP, Kind, Places, refuse
 from banyan.ledgers.reading import FileRefused, open_ledger
-from banyan.ledgers.writing import RowShape, insert_frame, reserve_ids, update_rows
+from banyan.ledgers.writing import RowShape, insert_frame, reserve_ids, runs, update_rows
 
 REASON_HEADER = "错误原因"
 ProgressFn = Callable[[str, int, int], None]  # phase ("validating" | "writing"), rows done, rows in all
@@ -400,7 +400,7 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
                 writes = df.filter(pl.col("_action").is_in(["create", "update"]))
                 if kind.before_write:  # it writes under places.lock, when it has something to write
                     writes = kind.before_write(writes, places)
-                writer.put(writes)
+                writer.put(_slim(kind, writes))
             progress(phase, result.rows, max(result.rows, ledger.total))  # the writing phase only echoes
     finally:
         sealing.close()
@@ -413,6 +413,15 @@ def _validate(kind: Kind, ledger, places: Places, result: ImportResult, refused:
         result.warnings.append(_("按户号新建%(n)d户（文件中的户号在社区尚不存在）") % {"n": len(places.new_households)})
     if not result.rows:
         raise FileRefused(_("文件中没有数据行。"))
+
+
+def _slim(kind: Kind, writes: pl.DataFrame) -> pl.DataFrame:
+    """Only what the writer needs: the model's columns, and for updated rows what they held before (a frame
+    waiting in the writer's queue is otherwise four times the size)."""
+    written = _written_columns(kind, writes)
+    before = [f"{c}_db" for c in written if f"{c}_db" in writes.columns] \
+        if writes.filter(pl.col("_action") == "update").height else []
+    return writes.select(*written, "_action", "pk_db", *before)
 
 
 def _columns(kind: Kind, header: list[str], options: dict) -> dict:
@@ -484,7 +493,7 @@ class Writer:
         self.kind = kind
         self.job = job
         self.key = kind.key_fields[0]
-        self.runs: list[tuple[int, int]] = []  # the new rows' ids, first to last, a run per frame
+        self.runs: list[tuple[int, int]] = []  # the new rows' ids, first to last, in runs
         self.updated = array("q")
         self.lock = threading.Lock()
         self.frames: queue.Queue = queue.Queue(maxsize=2)
@@ -522,11 +531,11 @@ class Writer:
     def _write(self, frame: pl.DataFrame) -> None:
         new = frame.filter(pl.col("_action") == "create")
         if new.height:
-            first = reserve_ids(self.connection, self.kind.model, new.height)
-            new = new.with_columns(pl.int_range(first, first + new.height, dtype=pl.Int64).alias("id"))
+            ids = reserve_ids(self.connection, self.kind.model, new.height)
+            new = new.with_columns(ids)
             # In key order, the unique index on the key grows at its end instead of at random pages.
             insert_frame(self.new_shape, new.sort(self.key, nulls_last=True))
-            self.runs.append((first, first + new.height - 1))
+            self.runs += runs(ids)
         changed = frame.filter(pl.col("_action") == "update").rename({"pk_db": "pk"})
         if changed.height:
             update_rows(self.shape, changed)

@@ -79,32 +79,36 @@ def update_rows(shape: RowShape, df: pl.DataFrame) -> None:
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", out.iter_rows())
 
 
-def reserve_ids(connection, model, n: int) -> int:
-    """The first of `n` consecutive ids for new rows of `model`, taken before they are written, so the import
-    knows which rows it made (kept as one range per frame, not a row each).
+def reserve_ids(connection, model, n: int) -> pl.Series:
+    """`n` ids for new rows of `model`, taken before they are written, so the import knows which rows it made.
 
-    PostgreSQL: the table's sequence jumps by `n` in a short transaction of its own, during which other sessions'
-    nextval waits (ALTER SEQUENCE blocks it): milliseconds, whatever `n`. SQLite: past the highest id ever given;
-    the import's transaction holds the database's write lock, so nobody else takes ids meanwhile."""
+    PostgreSQL: the table's own sequence, as the rows' default would have drawn them (mostly one run; another
+    session's rows may interleave), read back as a COPY. SQLite: past the highest id ever given; the import's
+    transaction holds the database's write lock, so nobody else takes ids meanwhile."""
     table = model._meta.db_table
     column = model._meta.pk.column
-    if connection.vendor == "postgresql":
-        side = connection.get_new_connection(connection.get_connection_params())
-        try:
-            with side.cursor() as cursor:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
-                sequence = cursor.fetchone()[0]
-                cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY {int(n)}")
-                cursor.execute("SELECT nextval(%s)", [sequence])
-                last = cursor.fetchone()[0]
-                cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
-            side.commit()
-        finally:
-            side.close()
-        return last - n + 1
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+            sequence = cursor.fetchone()[0]
+            out = io.BytesIO()
+            with cursor.cursor.copy(f"COPY (SELECT nextval('{sequence}') FROM generate_series(1, {int(n)})) "
+                                    "TO STDOUT") as copy:
+                for block in copy:
+                    out.write(block)
+            return pl.read_csv(out.getvalue(), has_header=False, new_columns=["id"], schema={"id": pl.Int64})["id"]
         cursor.execute(f"SELECT MAX({connection.ops.quote_name(column)}) FROM {connection.ops.quote_name(table)}")
         top = cursor.fetchone()[0] or 0
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
-        return max(top, row[0] if row else 0) + 1
+        start = max(top, row[0] if row else 0) + 1
+        return pl.int_range(start, start + n, dtype=pl.Int64, eager=True).alias("id")
+
+
+def runs(ids: pl.Series) -> list[tuple[int, int]]:
+    """The ids as runs of consecutive numbers, first to last: how an import's new rows are tied to its event."""
+    ordered = ids.sort()
+    group = (ordered.diff() != 1).fill_null(True).cum_sum()
+    found = pl.DataFrame({"id": ordered, "run": group}).group_by("run", maintain_order=True).agg(
+        pl.col("id").min().alias("first"), pl.col("id").max().alias("last"))
+    return list(zip(found["first"].to_list(), found["last"].to_list(), strict=True))
