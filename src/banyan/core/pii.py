@@ -235,10 +235,12 @@ def number_clean(model, name: str, value: str, *, instance=None, taken: bool = T
     community)."""
     from django.utils.translation import gettext as _
 
-    from banyan.core.validators import validate_id_number, validate_mobile
+    from banyan.core.validators import phone_validator, validate_id_number
 
     kind = pii_kind(name)
-    value = validate_id_number(value) if kind == "id_number" else validate_mobile(value)
+    # A contact phone (an enterprise's, a landlord's) may be a landline, as the import takes it; a person's is a
+    # mobile.
+    value = validate_id_number(value) if kind == "id_number" else phone_validator(name)(value)
     if taken and is_unique_number(model, name):
         holder = number_holder(model, name, value, instance=instance)
         if holder is not None:

@@ -140,3 +140,16 @@ def test_bulk_sealing_matches_one_by_one_hashing_and_decrypts():
     sealed = ciphertexts.split("\n")
     assert [decrypt(c) if c else "" for c in sealed] == values
     assert len(set(c for c in sealed if c)) == 4  # a fresh nonce each
+
+
+@pytest.mark.django_db
+def test_a_contact_phone_may_be_a_landline_but_a_residents_phone_is_a_mobile():
+    """The forms and the API take what the import takes: 0757-86651234 for an enterprise, not for a person."""
+    from django.core.exceptions import ValidationError
+
+    from banyan.core.pii import number_clean
+    from banyan.people.models import Enterprise, Resident
+
+    assert number_clean(Enterprise, "contact_phone", "0757-86651234", taken=False).startswith("0757")
+    with pytest.raises(ValidationError):
+        number_clean(Resident, "phone", "0757-86651234", taken=False)
