@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from banyan.accounts.roles import Action
 from banyan.core.scoping import can
 from banyan.ledgers.changes import CLEAR_FORMS, SAMPLES, Preview, differs, settle
-from banyan.ledgers.columns import MOBILE_HEADERS, first_error, normalize_header
+from banyan.ledgers.columns import MOBILE_HEADERS, NOTHING, first_error, normalize_header
 from banyan.ledgers.kinds import KINDS, ROW_KEY_HEADER, SEP, Kind, Places, refuse
 from banyan.ledgers.reading import FileRefused, open_ledger
 from banyan.ledgers.writing import RowShape, insert_frame, reserve_ids, runs, update_rows
@@ -446,8 +446,25 @@ def _columns(kind: Kind, header: list[str], options: dict) -> dict:
                            "layout": layout}
         raise
     positions = {field: f"c{i}" if i < len(header) else f"f{i - len(header)}" for field, i in found.items()}
-    return {"positions": positions, "row_key": row_key, "unknown": unknown, "examples": [],
+    combined = _second_phones(kind, visible, positions, unknown)
+    return {"positions": positions, "row_key": row_key, "unknown": unknown, "examples": [], "combined": combined,
             "fixed": {f"f{i}": value for i, (_h, value) in enumerate(fixed)}}
+
+
+def _second_phones(kind: Kind, header: list[str], positions: dict[str, str], unknown: list[str]) -> dict:
+    """A phone given as both 手机号 and 联系电话 (_map_header takes the mobile column): a row whose mobile cell is
+    blank takes the other, so a landline written only there is not lost. {cell column: (mobile, other)}."""
+    combined = {}
+    names = {normalize_header(n): c.field for c in kind.columns for n in c.names}
+    for other in list(unknown):
+        field = names.get(normalize_header(other))
+        if field is None or field not in positions or other not in header:
+            continue
+        mobile, second = positions[field], f"c{header.index(other)}"
+        combined[f"p_{field}"] = (mobile, second)
+        positions[field] = f"p_{field}"
+        unknown.remove(other)
+    return combined
 
 
 def _parse_and_seal(kind: Kind, columns: dict, sealing: Sealing, raw: pl.DataFrame | None):
@@ -458,6 +475,8 @@ def _parse_and_seal(kind: Kind, columns: dict, sealing: Sealing, raw: pl.DataFra
         columns["examples"] += raw.filter(example)["_row"].to_list()
         raw = raw.filter(~example)
     cells = raw.with_columns([pl.lit(v, dtype=pl.Utf8).alias(n) for n, v in columns["fixed"].items()])
+    cells = cells.with_columns([pl.coalesce(pl.when(~pl.col(a).is_in(NOTHING)).then(pl.col(a)), pl.col(b)).alias(n)
+                                for n, (a, b) in columns["combined"].items()])
     df = _parse(kind, columns["positions"], cells, columns["row_key"])
     return raw, df, sealing.submit(df)
 

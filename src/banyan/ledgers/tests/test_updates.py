@@ -25,7 +25,7 @@ from banyan.ledgers.importing import ledger_import
 from banyan.ledgers.models import ImportJob
 from banyan.ledgers.reading import csv_text
 from banyan.ledgers.undo import import_undo, undo_refusal
-from banyan.people.models import Household, Resident
+from banyan.people.models import Enterprise, Household, Resident
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +238,12 @@ def test_a_number_repeated_in_a_later_frame_is_refused(tmp_path, secretary, monk
     result = run(tmp_path, secretary, "residents", rows)
     assert (result.created, result.refused) == (3, 1)
     assert Resident.objects.get(name="梁山").residency == "registered"
+
+
+def test_a_landline_only_under_the_second_phone_column_is_kept(tmp_path, secretary):
+    rows = [["企业名称", "手机号", "联系电话"], ["东联塑料厂", "13912345678", "0757-86651234"],
+            ["东联纸品厂", "", "0757-86650000"], ["东联五金店", "无", "86650001"]]
+    result = run(tmp_path, secretary, "enterprises", rows)
+    assert (result.created, result.refused) == (3, 0) and "联系电话" not in result.unknown_headers
+    phones = dict(Enterprise.objects.values_list("name", "contact_phone_masked"))
+    assert phones == {"东联塑料厂": "139****5678", "东联纸品厂": "075****0000", "东联五金店": "86****"}
