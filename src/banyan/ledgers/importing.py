@@ -452,13 +452,16 @@ def _columns(kind: Kind, header: list[str], options: dict) -> dict:
 
 
 def _second_phones(kind: Kind, header: list[str], positions: dict[str, str], unknown: list[str]) -> dict:
-    """A phone given as both 手机号 and 联系电话 (_map_header takes the mobile column): a row whose mobile cell is
-    blank takes the other, so a landline written only there is not lost. {cell column: (mobile, other)}."""
+    """A contact phone given as both 手机号 and 联系电话 (_map_header takes the mobile column): a row whose mobile
+    cell is blank takes the other, so a landline written only there is not lost (a person's phone is a mobile:
+    theirs stays the mobile column alone). {cell column: (mobile, other)}."""
+    from banyan.core.validators import CONTACT_PHONE_FIELDS
+
     combined = {}
     names = {normalize_header(n): c.field for c in kind.columns for n in c.names}
     for other in list(unknown):
         field = names.get(normalize_header(other))
-        if field is None or field not in positions or other not in header:
+        if field not in CONTACT_PHONE_FIELDS or field not in positions or other not in header:
             continue
         mobile, second = positions[field], f"c{header.index(other)}"
         combined[f"p_{field}"] = (mobile, second)
