@@ -121,6 +121,10 @@ def _too_long(value: pl.Expr, max_length: int) -> pl.Expr:
     return _fail(value.str.len_chars() > max_length, _("内容过长（最多%(n)d个字）") % {"n": max_length})
 
 
+# What a clerk writes where a name is not known yet: never a person's name.
+PLACEHOLDER_NAMES = ["待核实", "待查", "待定", "待补", "不详", "未知", "无名", "无名氏", "某某", "姓名"]
+
+
 def person_name(max_length: int) -> Parser:
     """A person's name alone: notes written into it ("李四（已迁出）", "王五(死亡)", "张三 备注", "张三2") are
     refused, since they would be stored as the name. Two or three characters spaced out to line names up in a
@@ -134,6 +138,7 @@ def person_name(max_length: int) -> Parser:
              .str.replace(r"^(\p{Han})\s+(\p{Han})\s+(\p{Han})$", "${1}${2}${3}")),
             ("error", first_error(
                 _no_formula(value),
+                _fail(value.is_in(PLACEHOLDER_NAMES), pl.format(_("“{}”不是姓名：请填写实际姓名，或删除该行"), cell_)),
                 _fail(noted, pl.format(_("姓名“{}”中有括号、数字或空格隔开的备注，请只填写姓名，备注写在其他列"),
                                        cell_)),
                 _too_long(value, max_length))),

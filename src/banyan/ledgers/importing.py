@@ -237,8 +237,11 @@ def _dedupe(df: pl.DataFrame, keys: list[str], seen: dict) -> pl.DataFrame:
     """Refuse the second and later rows with a key seen before, in this frame or an earlier one (a row with a
     row key is the same as another with the same row key). `seen["rows"]`: the accepted keys so far and their
     rows, a frame joined against, not a row-by-row dictionary."""
+    # A row missing part of its key (no 身份证号, no 户号) is no duplicate of another: it is refused for what it
+    # lacks, later.
+    ok = pl.col("_error").is_null() & (pl.col("_pk").is_not_null() | pl.all_horizontal(
+        [pl.col(k).is_not_null() for k in keys]))
     keys = ["_pk", *keys]
-    ok = pl.col("_error").is_null()
     first = (df.filter(ok).group_by(keys, maintain_order=True).agg(pl.col("_row").min().alias("_first")))
     df = df.join(first, on=keys, how="left", nulls_equal=True, maintain_order="left")
     earlier = seen.get("rows")
@@ -246,7 +249,7 @@ def _dedupe(df: pl.DataFrame, keys: list[str], seen: dict) -> pl.DataFrame:
         df = df.join(earlier, on=keys, how="left", nulls_equal=True, maintain_order="left")
         df = df.with_columns(pl.coalesce("_earlier", "_first").alias("_first")).drop("_earlier")
     df = refuse(df, ok & (pl.col("_first") != pl.col("_row")), pl.format(_("与第{}行重复"), pl.col("_first")))
-    accepted = df.filter(pl.col("_error").is_null()).select(*keys, pl.col("_row").alias("_earlier"))
+    accepted = df.filter(ok).select(*keys, pl.col("_row").alias("_earlier"))
     seen["rows"] = accepted if earlier is None else pl.concat([earlier, accepted], how="vertical_relaxed")
     return df.drop("_first")
 
@@ -473,6 +476,9 @@ def _second_phones(kind: Kind, header: list[str], positions: dict[str, str], unk
 def _parse_and_seal(kind: Kind, columns: dict, sealing: Sealing, raw: pl.DataFrame | None):
     if raw is None:
         return None
+    said = [pl.col(c) for c in {*columns["positions"].values(), columns["row_key"]} if c and c.startswith("c")]
+    if said:  # rows numbered in advance (a 序号 and nothing else) are blank rows
+        raw = raw.filter(pl.any_horizontal([c.is_not_null() for c in said]))
     example = _example_row(kind, columns["positions"])
     if example is not None:  # the sample row of a template as offices still have it: not a person
         columns["examples"] += raw.filter(example)["_row"].to_list()

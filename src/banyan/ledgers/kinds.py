@@ -237,8 +237,11 @@ def party_member_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     df = places.place(df)
     # Sex from the 17th digit; none where the file gives no readable number (a masked one keeps what is stored).
     digit = pl.col("id_number").str.slice(16, 1).cast(pl.Int32, strict=False)
-    df = df.with_columns(pl.when(digit.is_not_null()).then(pl.when(digit % 2 == 1).then(pl.lit("1"))
-                                                           .otherwise(pl.lit("2"))).alias("sex"))
+    from_id = pl.when(digit.is_not_null()).then(pl.when(digit % 2 == 1).then(pl.lit("1")).otherwise(pl.lit("2")))
+    if "sex" in df.columns:
+        df = refuse(df, pl.col("sex").is_not_null() & from_id.is_not_null() & (pl.col("sex") != from_id),
+                    _("性别与身份证号不符"))
+    df = df.with_columns(from_id.alias("sex"))
     orgs = places.related("org", PartyOrg.objects, ("name",))
     df = places.link(df, column="org", to="org_id", mapping=orgs, parts=[pl.col("community_id"), pl.col("org")],
                      message=pl.format(_("党组织“{}”在该社区不存在"), pl.col("org")))
@@ -278,6 +281,9 @@ def rental_room_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     stored = (stored.with_columns(normalize_address(pl.col("address")).alias("address"))
               .sort("rental_property_id").unique(["community_id", "address"], keep="first", maintain_order=True))
     df = df.join(stored, on=["community_id", "address"], how="left").with_columns(_first_said(df))
+    # A ledger names the landlord on a property's first row only: its other rooms are not missing it.
+    df = df.with_columns(pl.when((pl.col("_missing") == "房东姓名") & pl.col("landlord_name").is_not_null())
+                         .then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col("_missing")).alias("_missing"))
     differs = [pl.col(f).is_not_null() & pl.col(f).ne_missing(pl.col(f"{f}_stored"))
                for f in _PROPERTY_FIELDS if f in df.columns]
     changed = pl.any_horizontal(differs) if differs else pl.lit(False)
@@ -363,7 +369,7 @@ def tenancy_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
 RESIDENCY = {"户籍": "registered", "户籍人口": "registered", "户籍人员": "registered", "常住": "permanent",
              "常住人口": "permanent", "非户籍常住": "permanent", "非户籍常住人口": "permanent", "流动": "migrant",
              "流动人口": "migrant", "流动人员": "migrant", "外来人口": "migrant", "外来": "migrant",
-             "外来人员": "migrant"}
+             "外来人员": "migrant", "外来务工": "migrant", "外来务工人员": "migrant", "务工人员": "migrant"}
 SEX = {"男性": "1", "女性": "2", "未知": "9"}
 # 汉 for 汉族, 维吾尔 for 维吾尔族…: every group by its name without 族.
 ETHNICITY = {name.removesuffix("族"): code for code, name in people.ETHNICITY if name.endswith("族")}
@@ -373,9 +379,10 @@ RELATION = {
     **dict.fromkeys(("妻", "夫", "妻子", "丈夫", "老婆", "老公"), "10"),
     **dict.fromkeys(("子", "女", "儿子", "女儿", "长子", "次子", "三子", "四子", "五子", "长女", "次女", "三女", "四女",
                      "五女", "独生子", "独生女", "养子", "养女", "继子", "继女", "养子或继子", "养女或继女",
-                     "其他儿子", "其他女儿", "儿媳", "女婿"), "20"),
+                     "其他儿子", "其他女儿", "儿媳", "儿媳妇", "媳妇", "女婿", "二子", "二女", "之子", "之女",
+                     "大儿子", "二儿子", "小儿子", "大女儿", "二女儿", "小女儿"), "20"),
     **dict.fromkeys(("孙子", "孙女", "外孙子", "外孙女", "外孙", "孙子女", "外孙子女", "孙子、孙女或外孙子、外孙女",
-                     "孙媳妇", "孙女婿", "曾孙子", "曾孙女"), "30"),
+                     "孙媳妇", "孙女婿", "曾孙子", "曾孙女", "长孙", "次孙", "长孙女", "之孙"), "30"),
     **dict.fromkeys(("父", "母", "父亲", "母亲", "爸爸", "妈妈", "公公", "婆婆", "岳父", "岳母", "继父", "继母",
                      "养父", "养母", "继父或养父", "继母或养母"), "50"),
     **dict.fromkeys(("祖父", "祖母", "外祖父", "外祖母", "爷爷", "奶奶", "外公", "外婆", "祖父母或外祖父母"), "60"),
@@ -489,9 +496,11 @@ KINDS: dict[str, Kind] = {k.slug: k for k in (
         Column("kind", "党员类别", ("类别",), parse=choice(
             [("local", "本地党员"), ("mobile", "流动党员"), ("in_service", "在职党员")],
             aliases={"在职党员（机关报到）": "in_service", "机关报到党员": "in_service", "本地": "local",
-                     "流动": "mobile", "在职": "in_service", "正式党员": None, "预备党员": None}),
+                     "流动": "mobile", "在职": "in_service", "退休党员": "local", "离退休党员": "local",
+                     "正式党员": None, "预备党员": None}),
             example="本地党员"),
         Column("joined_on", "入党日期", ("入党时间", "入党年月"), parse=date_or_month, example="2001-07-01"),
         Column("work_unit", "工作单位", ("单位",), parse=text(100), example=""),
+        Column("sex", "性别", (), parse=choice(people.SEX, aliases=SEX), example=""),
     ), ("id_number_hash",), party_member_derive, {"id_number": "id_number", "phone": "phone"}),
 )}

@@ -35,7 +35,7 @@ HEADER_SEARCH_ROWS = 30
 MAX_RATIO = 200
 RATIO_FROM_BYTES = 50 << 20
 # A row whose first non-empty cell starts so is the table's footer, not a resident (spaces inside ignored).
-FOOTER = r"^(合计|总计|小计|填表人|制表人|审核人|联系电话|填报单位|制表日期|备注[:：])"
+FOOTER = r"^(合计|总计|小计|填表人|制表人|审核人|联系电话|填报单位|制表日期|(制表|审核|填表|负责人|备注|注|说明)[:：])"
 REFUSED_FIRST, REFUSED_LAST = "行号", "错误原因"  # importing.RefusedRows' columns around the original ones
 MERGED = "\0merged"
 SPANS_SHOWN = 8
@@ -437,12 +437,16 @@ def _csv_head(path: Path, encoding: str) -> tuple[list[list[str]], str]:
     """The first rows of a CSV file and its delimiter."""
     with path.open(encoding=encoding, newline="") as f:
         sample = f.read(64 * 1024)
-    try:
-        delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0] if sample else ",", delimiters=",\t;").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(sample.splitlines()[:HEADER_SEARCH_ROWS])
     rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))[:HEADER_SEARCH_ROWS]
     return [[c.strip() for c in row] for row in rows], delimiter
+
+
+def _delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the most of the first lines (a title line above the header has none)."""
+    counts = {d: sum(1 for line in lines if d in line) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
 
 
 def _csv_blocks(path: Path, encoding: str) -> Iterator[bytes]:

@@ -717,7 +717,7 @@ def r2_party_months(tmp: Path) -> Built:
                label="2001.1 number"),
              E("refused", [9, "区党九", "女", ids[8], org, "2005-07", "", "", ""], reason="性别",
                label="clerk: 性别 女 with a male ID is refused as for residents"),
-             E("create", [10, "区党十", "男", ids[9], org, "2005-07", "退休党员", "", ""],
+             E("create", [10, "区党十", "女", ids[9], org, "2005-07", "退休党员", "", ""],
                label="clerk: 退休党员 is a local member (or blank)"),
              E("refused", [11, "区党十一", "男", ids[10], org, "2001", "", "", ""], reason="无法识别",
                label="year only")]
