@@ -349,16 +349,23 @@ def tenancy_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
     df = places.link(df, column="id_number", to="resident_id", mapping=residents,
                      parts=[pl.col("community_id"), pl.col("id_number_hash")],
                      message=_("身份证号对应的居民未在该社区登记，请先导入居民"))
-    rooms = places.related("room", people.RentalRoom.objects, ("rental_property__address", "number"))
-    room_key = [pl.col("community_id"), pl.col("address"), pl.col("number")]
-    df = places.link(df, column="number", to="room_id", mapping=rooms, parts=room_key,
-                     message=pl.format(_("出租屋“{}”的房间“{}”不存在，请先导入出租屋"), pl.col("address"),
-                                       pl.col("number")))
-    room_grids = places.related("room_grid", people.RentalRoom.objects, ("rental_property__address", "number"),
-                                value="grid_id")
-    df = df.with_columns(key(*room_key).replace_strict(room_grids, default=None, return_dtype=pl.Int64)
-                         .alias("grid_id"))
-    df = places.check(df)
+    # Rooms by their property's address as the file's addresses are read (normalised), so a property typed on a
+    # page with other spaces is still found; and the room's grid is the tenancy's.
+    rooms = places.rows("rooms", people.RentalRoom.objects,
+                        {"pk": pl.Int64, "community_id": pl.Int64, "rental_property__address": pl.Utf8,
+                         "number": pl.Utf8, "grid_id": pl.Int64})
+    rooms = (rooms.with_columns(normalize_address(pl.col("rental_property__address")).alias("address"))
+             .sort("pk").unique(["community_id", "address", "number"], keep="first", maintain_order=True)
+             .select(pl.col("pk").alias("room_id"), "community_id", "address", "number",
+                     pl.col("grid_id").alias("_room_grid")))
+    if "number" in df.columns and "address" in df.columns:
+        df = df.join(rooms, on=["community_id", "address", "number"], how="left", maintain_order="left")
+        df = refuse(df, pl.col("number").is_not_null() & pl.col("room_id").is_null(),
+                    pl.format(_("出租屋“{}”的房间“{}”不存在，请先导入出租屋"), pl.col("address"), pl.col("number")))
+    else:
+        df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias("room_id"), pl.lit(None, dtype=pl.Int64)
+                             .alias("_room_grid"))
+    df = places.check(df.with_columns(pl.col("_room_grid").alias("grid_id")))
     if "moved_out" in df.columns:
         df = refuse(df, pl.col("moved_out") < pl.col("moved_in"), _("搬离日期不能早于入住日期"))
     return df

@@ -247,3 +247,18 @@ def test_a_landline_only_under_the_second_phone_column_is_kept(tmp_path, secreta
     assert (result.created, result.refused) == (3, 0) and "联系电话" not in result.unknown_headers
     phones = dict(Enterprise.objects.values_list("name", "contact_phone_masked"))
     assert phones == {"东联塑料厂": "139****5678", "东联纸品厂": "075****0000", "东联五金店": "86****"}
+
+
+def test_a_tenancy_finds_a_room_whose_address_was_typed_with_other_spaces(tmp_path, secretary):
+    from banyan.core.testing import RentalPropertyFactory, RentalRoomFactory
+    from banyan.people.models import Tenancy
+
+    grid = GridFactory()
+    room = RentalRoomFactory(rental_property=RentalPropertyFactory(address="村前路 ８号", grid=grid), number="101")
+    tenant = resident_in_household(born="19920202")
+    rows = [["身份证号", "出租屋地址", "房间号", "入住日期"],
+            [pii_reveal(tenant, "id_number"), "村前路8号", "101", "2026-02-10"]]
+    result = run(tmp_path, secretary, "tenancies", rows)
+    assert (result.created, result.refused) == (1, 0)
+    tenancy = Tenancy.objects.get()
+    assert (tenancy.room_id, tenancy.grid_id) == (room.pk, grid.pk)
