@@ -147,6 +147,18 @@ def person_name(max_length: int) -> Parser:
     return parse
 
 
+def firm_name(max_length: int) -> Parser:
+    """An enterprise's name, brackets as the registration writes them (full-width), spaces dropped: 东联五金厂
+    (普通合伙) and 东联五金厂（普通合伙） are one firm."""
+    plain = text(max_length)
+
+    def parse(cell: pl.Expr):
+        value = cell.str.replace_all(r"\s+", "").str.replace_all(r"\(", "（").str.replace_all(r"\)", "）")
+        return plain(value)
+
+    return parse
+
+
 def normalize_address(cell: pl.Expr) -> pl.Expr:
     """"村前路 ８号" / "村前路8号 " → "村前路8号": full-width letters and digits made half-width, spaces next to
     Chinese characters dropped and other runs of spaces made one, so one place is one address (rental properties
@@ -301,14 +313,16 @@ def birth_date(cell: pl.Expr):
 
 
 def count(cell: pl.Expr):
-    number = cell.cast(pl.Float64, strict=False)
+    """A whole number; a unit after it ("2人", "15间") is read past."""
+    number = cell.str.replace(r"\s*(人|个|名|间|套|户|家)$", "").cast(pl.Float64, strict=False)
     error = first_error(_fail(number.is_null() | (number != number.floor()), pl.format(_("“{}”不是整数"), cell)),
                         _fail(number < 0, pl.format(_("“{}”不能为负数"), cell)))
     return number.cast(pl.Int64, strict=False), error
 
 
 def decimal(cell: pl.Expr):
-    number = cell.cast(pl.Float64, strict=False)
+    """A number; a unit after it ("15.5平方米", "15㎡") is read past."""
+    number = cell.str.replace(r"\s*(平方米|平米|㎡|m²|m2|米|元|万元)$", "").cast(pl.Float64, strict=False)
     error = first_error(_fail(number.is_null(), pl.format(_("“{}”不是数字"), cell)),
                         _fail(number < 0, pl.format(_("“{}”不能为负数"), cell)))
     return number, error

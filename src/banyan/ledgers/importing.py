@@ -128,7 +128,8 @@ def _parse(kind: Kind, positions: dict[str, str], raw: pl.DataFrame, row_key: st
     for column in kind.columns:
         if column.field not in positions:
             continue
-        cell = pl.col(positions[column.field])
+        # 无, /, -, 在住… say there is nothing to give: a blank cell (what a blank says, changes.py).
+        cell = pl.when(~pl.col(positions[column.field]).is_in(BLANK_WORDS)).then(pl.col(positions[column.field]))
         cleared = cell.is_in(CLEAR_FORMS)
         masked = cell.str.contains("*", literal=True) if column.field in kind.pii else pl.lit(False)
         value, error = column.parse(cell) if column.parse else (cell, pl.lit(None, dtype=pl.Utf8))
@@ -146,6 +147,9 @@ def _parse(kind: Kind, positions: dict[str, str], raw: pl.DataFrame, row_key: st
     missing_first = pl.coalesce(missing) if missing else pl.lit(None, dtype=pl.Utf8)
     return raw.select(*values, *flags, missing_first.alias("_missing"),
                       first_error(*errors).cast(pl.Utf8).alias("_error"))
+
+
+BLANK_WORDS = [*NOTHING, "在住", "未搬离", "未搬", "至今", "未退租", "暂未搬离"]
 
 
 def _fixed(kind: Kind, header: list[str], fixed: dict | None) -> list[tuple[str, str | None]]:

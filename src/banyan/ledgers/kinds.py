@@ -25,6 +25,7 @@ from banyan.ledgers.columns import (
     date,
     date_or_month,
     decimal,
+    firm_name,
     id_number,
     mobile,
     normalize_address,
@@ -100,7 +101,8 @@ class Places:
         self.communities: dict[str, int] = {}
         rows = Community.objects.filter(pk__in=self.reachable).values_list("pk", "name", "full_name", "code")
         for pk, name, full_name, code in rows:
-            for alias in (name, full_name, code, f"{name}社区", f"{name}村"):
+            for alias in (name, full_name, code, f"{name}社区", f"{name}村", f"{name}居委会", f"{name}村委会",
+                          f"{name}社区居委会", f"{name}居民委员会", f"{name}村民委员会", f"{name}社区居民委员会"):
                 self.communities.setdefault(alias, pk)
         self._maps: dict[str, dict] = {}
 
@@ -125,6 +127,10 @@ class Places:
                 self.grids, default=None, return_dtype=pl.Int64).alias("grid_id"))
             df = refuse(df, pl.col("grid").is_not_null() & pl.col("grid_id").is_null(),
                         pl.format(_("网格“{}”不在该社区或不在您的管辖范围内"), pl.col("grid")))
+        elif len(self.grid_ids) == 1 and not self.writable_communities:
+            # A grid worker of one grid writes only there: their file needs no 网格 column, as a one-community
+            # clerk's needs no 社区 column.
+            df = df.with_columns(pl.lit(self.grid_ids[0], dtype=pl.Int64).alias("grid_id"))
         else:
             df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias("grid_id"))
         return self.check(df)
@@ -219,7 +225,18 @@ def households_write(df: pl.DataFrame, places: Places) -> pl.DataFrame:
 
 
 def household_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
-    return places.place(df)
+    """A 户号 Excel stored as a number lost its leading zeros ("0014" → 14): refused saying so, not made a second
+    household beside the stored one."""
+    df = places.place(df)
+    stored = places.rows("household_numbers", people.Household.objects, {"community_id": pl.Int64, "number": pl.Utf8})
+    stored = (stored.filter(pl.col("number").str.contains(r"^0+\d"))
+              .with_columns(pl.col("number").str.strip_chars_start("0").alias("_bare"))
+              .unique(["community_id", "_bare"], keep="first").rename({"number": "_padded"}))
+    df = df.with_columns(pl.col("number").str.strip_chars_start("0").alias("_bare")).join(
+        stored, on=["community_id", "_bare"], how="left", maintain_order="left")
+    lost = _("户号“{}”与已登记的“{}”只差开头的0（Excel 把户号存成了数字）：请把该列设为文本后重新填写")
+    return refuse(df, pl.col("_padded").is_not_null() & (pl.col("number") != pl.col("_padded")),
+                  pl.format(lost, pl.col("number"), pl.col("_padded")))
 
 
 def enterprise_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
@@ -481,7 +498,7 @@ KINDS: dict[str, Kind] = {k.slug: k for k in (
         COMMUNITY,
     ), ("resident_id", "room_id", "moved_in"), tenancy_derive, {"id_number": "id_number"}),
     Kind("enterprises", gettext_lazy("企业"), "people.enterprise", (
-        Column("name", "企业名称", ("名称", "单位名称", "企业"), required=True, parse=text(100),
+        Column("name", "企业名称", ("名称", "单位名称", "企业"), required=True, parse=firm_name(100),
                example="东联五金制品厂"),
         Column("credit_code", "统一社会信用代码", ("信用代码", "社会信用代码"), parse=credit_code, example=""),
         COMMUNITY, GRID,

@@ -285,10 +285,10 @@ def _read_workbook(path, zf, sheets: list[_Sheet], known, required, chunk_rows, 
         scan = _scan_sheet(zf, chosen.member)  # before calamine loads it whole
         sheet = _load_sheet(workbook, chosen.name)
         head = _head(sheet)
-        number = _header_at(head, known, required)
-        if number is None:
+        found = _header_at(head, known, required)
+        if found is None:
             continue
-        header = [c for c in head[number - 1] if c != MERGED]
+        number, header = found
         first_col = sheet.start[1] if sheet.start else 0
         warnings = _sheet_warnings(zf, sheets, chosen)
         warnings += _hidden_warnings(scan, number, sheet, header, first_col)
@@ -425,10 +425,10 @@ def _open_csv(path: Path, known: set[str], required: set[str], chunk_rows: int) 
     _refuse_rows(lines)  # before a byte is decoded
     encoding = detect_encoding(path)
     head, delimiter = _csv_head(path, encoding)
-    number = _header_at(head, known, required)
-    if number is None:
+    found = _header_at(head, known, required)
+    if found is None:
         raise _no_header([])
-    header = head[number - 1]
+    number, header = found
     frames = _csv_frames(path, number, len(header), delimiter, encoding, chunk_rows)
     return Ledger(header=header, header_row=number, frames=frames, total=max(lines - number, 0))
 
@@ -508,17 +508,37 @@ def _line_count(path: Path) -> int:
 
 # Both -----------------------------------------------------------------------------------------------------------
 
-def _header_at(rows: list[list[str]], known: set[str], required: set[str]) -> int | None:
-    """The 1-based number of the first row naming a required column (or two known ones)."""
+def _header_at(rows: list[list[str]], known: set[str], required: set[str]) -> tuple[int, list[str]] | None:
+    """The header: the 1-based number of its (last) row, and its cells. It is the first row naming a required
+    column (or two known ones), or two rows where ledgers have two levels: group titles merged across (基本信息,
+    居住信息) above the column names, with some names merged down both rows (序号, 姓名); each column's name is
+    then the lower row's cell, or the upper one's where the lower is empty."""
     from banyan.ledgers.columns import normalize_header
 
+    def names(cells):
+        return {normalize_header(c) for c in cells if c and c != MERGED} & known
+
     for number, cells in enumerate(rows, start=1):
-        names = {normalize_header(c) for c in cells if c != MERGED}
-        if names & required or len(names & known) >= 2:
-            if MERGED in cells:
-                raise FileRefused(_("第%(row)d行表头有合并单元格，请取消合并，每列一个列名。") % {"row": number})
-            return number
+        found = {normalize_header(c) for c in cells if c != MERGED}
+        if not (found & required or len(found & known) >= 2):
+            continue
+        lower = rows[number] if number < len(rows) else []
+        if names(lower) - names(cells):  # the column names go on in the next row: two levels
+            return number + 1, _two_levels(cells, lower)
+        upper = rows[number - 2] if number >= 2 else []
+        if MERGED in upper and names(upper) - names(cells):  # names merged down from the group-title row
+            return number, _two_levels(upper, cells)
+        if MERGED in cells:
+            raise FileRefused(_("第%(row)d行表头有合并单元格，请取消合并，每列一个列名。") % {"row": number})
+        return number, [c for c in cells if c != MERGED]
     return None
+
+
+def _two_levels(upper: list[str], lower: list[str]) -> list[str]:
+    upper, lower = [c for c in upper if c != MERGED], [c for c in lower if c != MERGED]
+    width = max(len(upper), len(lower))
+    upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+    return [b or a for a, b in zip(upper, lower, strict=True)]
 
 
 def _no_header(sheets: list[str]) -> FileRefused:
