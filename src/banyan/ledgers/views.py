@@ -56,6 +56,8 @@ class ImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
             raise forms.ValidationError(_("文件超过%(n)dMB，请拆分后上传，或用命令行 banyan import 导入。")
                                         % {"n": MAX_UPLOAD_MB})
+        if upload.name.lower().endswith(".xls"):
+            raise forms.ValidationError(_("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后再上传。"))
         if not upload.name.lower().endswith((".xlsx", ".xlsm", ".csv", ".txt")):
             raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件。"))
         if not upload.name.rpartition(".")[0].strip(" ."):
