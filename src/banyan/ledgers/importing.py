@@ -342,6 +342,7 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
         if pii_kind == "id_number" and hashed in keys and hashed in df.columns:
             df = refuse(df, exists & pl.col(hashed).is_not_null() & (pl.col(hashed) != pl.col(f"{hashed}_db")),
                         _("身份证号与系统编号对应的记录不一致：更正身份证号请在该记录的页面修改"))
+    df = _one_row_a_record(df, exists)
     create = pl.col("_error").is_null() & ~exists
     masked = [pl.col(c) for c in df.columns if c.startswith("_masked_")]
     if masked:
@@ -349,6 +350,7 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
                     _("号码是遮盖过的（含*）：新增的行请填写完整的身份证号、手机号"))
     df = refuse(df, create & pl.col("_missing").is_not_null(), pl.format(_("“{}”不能为空"), pl.col("_missing")))
     df = settle(df, written)
+    df = _key_taken(kind, df, places)
     changed = pl.any_horizontal([differs(df, c).fill_null(False) for c in compare]) if compare else pl.lit(False)
     for flag in ("_property_changed", "_new_household"):  # a rental property the file corrects, a new household
         if flag in df.columns:
@@ -367,6 +369,35 @@ def _classify(kind: Kind, df: pl.DataFrame, places: Places, result: ImportResult
     else:
         preview.add(updates, compare)
     return df
+
+
+def _one_row_a_record(df: pl.DataFrame, exists: pl.Expr) -> pl.DataFrame:
+    """Two rows of a file that find one record (by 系统编号 and by its key, say) would write it twice: the later
+    is refused."""
+    ok = pl.col("_error").is_null() & exists
+    first = df.filter(ok).group_by("pk_db").agg(pl.col("_row").min().alias("_same"))
+    df = df.join(first, on="pk_db", how="left", maintain_order="left")
+    df = refuse(df, ok & (pl.col("_same") != pl.col("_row")),
+                pl.format(_("与第{}行重复：两行是同一条记录"), pl.col("_same")))
+    return df.drop("_same")
+
+
+def _key_taken(kind: Kind, df: pl.DataFrame, places: Places) -> pl.DataFrame:
+    """A row found by its 系统编号 whose key the file changes (a 户号, an enterprise's name) to one another record
+    holds is refused: the two would become one key."""
+    keys = [k for k in kind.key_fields if k != "community_id"]
+    renamed = pl.col("_error").is_null() & pl.col("_pk").is_not_null() & pl.col("pk_db").is_not_null() & \
+        pl.any_horizontal([pl.col(k).ne_missing(pl.col(f"{k}_db")) for k in keys])
+    wanted = df.filter(renamed)
+    if wanted.is_empty():
+        return df
+    key_fields = list(kind.key_fields)
+    rows = _stored(kind, keys[0], wanted[keys[0]].drop_nulls().unique().to_list(), ["pk", *key_fields], places)
+    held = pl.DataFrame(rows, schema={"_holder": pl.Int64, **{k: df.schema[k] for k in key_fields}}, orient="row")
+    df = df.join(held.unique(key_fields), on=key_fields, how="left", maintain_order="left")
+    df = refuse(df, renamed & pl.col("_holder").is_not_null() & (pl.col("_holder") != pl.col("pk_db")),
+                pl.format(_("“{}”已属于另一条已登记的记录，不能改成它（户号、企业名称等不能重复）"), pl.col(keys[0])))
+    return df.drop("_holder")
 
 
 def _refuse_foreign(kind: Kind, df: pl.DataFrame, places: Places, exists: pl.Expr) -> pl.DataFrame:
@@ -634,7 +665,8 @@ def ledger_import(*, kind: str, path: Path, file_name: str, by, community=None, 
                     elif writer.runs or writer.updated:
                         result.event_id = _imported(spec, result, writer, by=by, job=job, file_name=file_name)
             except IntegrityError:
-                message = _("写入时与同时进行的其他导入冲突（如同一身份证号），全部未写入，请重新导入。")
+                message = _("写入时与已登记的记录冲突（如同一身份证号、户号），或与同时进行的其他导入冲突，全部未写入："
+                            "请检查文件后重新导入。")
                 raise FileRefused(message) from None
             finally:
                 if places.reader is not None:

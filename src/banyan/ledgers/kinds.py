@@ -303,18 +303,34 @@ def rental_room_derive(df: pl.DataFrame, places: Places) -> pl.DataFrame:
                          .then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col("_missing")).alias("_missing"))
     differs = [pl.col(f).is_not_null() & pl.col(f).ne_missing(pl.col(f"{f}_stored"))
                for f in _PROPERTY_FIELDS if f in df.columns]
+    # <清空> in 值守人 or 房东电话 clears the property's value, as on any other record.
+    if "_clear_attendant_name" in df.columns:
+        differs.append(pl.col("_clear_attendant_name") & pl.col("attendant_name_stored").fill_null("").ne(""))
+    if "_clear_landlord_phone" in df.columns:
+        differs.append(pl.col("_clear_landlord_phone") & pl.col("landlord_phone_hash_stored").is_not_null())
     changed = pl.any_horizontal(differs) if differs else pl.lit(False)
     return df.with_columns((pl.col("rental_property_id").is_not_null() & changed).alias("_property_changed"))
 
 
 def _first_said(df: pl.DataFrame) -> list[pl.Expr]:
     """What the file's first valid row of a property says of it, for each of its rooms' rows: rooms listed with
-    another landlord phone further down neither override it nor make a re-import of the same file an update."""
-    fields = [f for f in ("landlord_name", "landlord_phone", "landlord_phone_hash", "landlord_phone_enc",
-                          "attendant_name", "use", "hazard") if f in df.columns]
+    another landlord phone further down neither override it nor make a re-import of the same file an update. A
+    row that clears a field (<清空>) says something too: the first that gives or clears a field decides it."""
     valid = pl.col("_error").is_null()
-    return [pl.when(valid).then(pl.col(f).filter(valid).drop_nulls().first().over("community_id", "address"))
-            .otherwise(pl.col(f)).alias(f) for f in fields]
+    out = []
+    for base, parts in (("landlord_name", ("",)), ("attendant_name", ("",)), ("use", ("",)), ("hazard", ("",)),
+                        ("landlord_phone", ("", "_hash", "_enc", "_masked"))):
+        if base not in df.columns:
+            continue
+        clear = f"_clear_{base}"
+        cleared = pl.col(clear) if clear in df.columns else pl.lit(False)
+        said = valid & (pl.col(base).is_not_null() | cleared)
+        names = [base + part for part in parts if base + part in df.columns]
+        if clear in df.columns:
+            names.append(clear)
+        out += [pl.when(valid).then(pl.col(name).filter(said).first().over("community_id", "address"))
+                .otherwise(pl.col(name)).alias(name) for name in names]
+    return out
 
 
 def _property_values(row: dict) -> dict:
@@ -322,6 +338,10 @@ def _property_values(row: dict) -> dict:
     values = {f: row[f] for f in ("landlord_name", "attendant_name", "use", "hazard") if row.get(f) is not None}
     if row.get("landlord_phone_hash"):
         values |= {f"landlord_phone_{part}": row[f"landlord_phone_{part}"] for part in ("enc", "hash", "masked")}
+    if row.get("_clear_attendant_name"):
+        values["attendant_name"] = ""
+    if row.get("_clear_landlord_phone"):
+        values |= {"landlord_phone_enc": "", "landlord_phone_hash": None, "landlord_phone_masked": ""}
     return values
 
 
