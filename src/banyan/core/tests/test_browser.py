@@ -23,15 +23,19 @@ CLEAR_NUMBER = re.compile(r"(?<![\dX*])(\d{17}[\dX]|1\d{10})(?![\dX*])")
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                        reason="Debian's chromium is not installed (apt-get install chromium); required in CI"),
-    # The live server answers from another thread: it must see committed data.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The live server answers from another thread: it must see committed data. Not serialized_rollback: after a
+    # transactional test without it, Django's flush has re-created the content types it would reload (a duplicate
+    # key, depending on the order tests run in); the division tree is loaded again by ensure_divisions instead.
+    pytest.mark.django_db(transaction=True),
 ]
 
 
 @pytest.fixture
 def demo(transactional_db):
+    from banyan.core.testing import ensure_divisions
     from banyan.demo.build import demo_load
 
+    ensure_divisions()
     demo_load(scale=0.01, out=io.StringIO())  # its accounts table and counts are for people, not for the log
 
 
