@@ -62,6 +62,21 @@ class Built:
     after: Callable[[object], list[str]] | None = None  # stored values: the problems found (result passed)
     expect_written: bool | None = None
     prelude: list[tuple[str, Path, dict]] = field(default_factory=list)  # imports run first (kind, path, options)
+    refused_file: str = ""  # a fragment of the message when the whole file must be refused (nothing written)
+    # (label, record, shows): whether the record's timeline must show this import's event. Records are re-read.
+    timeline: Callable[[], list[tuple[str, object, bool]]] | None = None
+
+
+def vid(born: str, male: bool = True) -> str:
+    return valid_id_number(born=born, male=male)
+
+
+def list_slug(kind: str) -> str:
+    """The registry list of an import kind's records (its export's URL)."""
+    from banyan.core.registry import BY_LABEL
+    from banyan.ledgers.kinds import KINDS
+
+    return BY_LABEL[KINDS[kind].label].slug
 
 
 def secretary():
@@ -1077,14 +1092,15 @@ def party_two_roles(tmp: Path) -> Built:
 
 def twice(builder: Callable[[Path], Built]) -> Callable[[Path], Built]:
     """The builder's file imported once, then again unchanged: every row it took is unchanged the second time
-    (0 updates), every row it refused is refused again."""
+    (0 updates), every row it refused is refused again, and the second import shows in no timeline (it wrote
+    nothing)."""
 
     def build(tmp: Path) -> Built:
         built = builder(tmp)
-        again = {n: E("unchanged" if e.outcome in ("create", "update", "unchanged") else e.outcome, e.cells,
-                      e.reason, e.label) for n, e in built.rows.items()}
+        again = {n: E("unchanged" if e.outcome in ("create", "update", "unchanged", "accepted") else e.outcome,
+                      e.cells, e.reason, e.label) for n, e in built.rows.items()}
         built.prelude = [*built.prelude, (built.kind, built.path, built.options)]
-        built.rows, built.warnings, built.expect_written = again, [], None
+        built.rows, built.warnings, built.expect_written, built.timeline = again, [], None, None
         return built
 
     build.__name__ = f"{builder.__name__}_twice"

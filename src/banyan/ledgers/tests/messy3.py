@@ -5,15 +5,14 @@ phones as number cells), dates with a time of day and in clerks' text forms, a m
 the tenancies that follow it (在住 / 未搬离, a 搬离日期 added later), users at a grid, a town, the district and two
 places, households whose leading zeros Excel dropped, enterprises written with full- and half-width brackets.
 
-Each builder returns a `messy.Built` (or `Built3`, which may expect the whole file refused): the expected outcome of
-every row by its row number, and the stored values that must hold afterwards. Outcomes are those of messy.py, and
-"no_new": the row must not create a record (refused, or matched to the stored one, either will do).
+Each builder returns a `messy.Built` (which may expect the whole file refused, `refused_file`): the expected
+outcome of every row by its row number, and the stored values that must hold afterwards. Outcomes are those of
+messy.py, and "no_new": the row must not create a record (refused, or matched to the stored one, either will do).
 
 Where a clerk's expectation is a judgement (not what the code says), the row's label says "clerk:" and why."""
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from banyan.accounts.roles import Role
@@ -30,7 +29,6 @@ from banyan.core.testing import (
     make_user,
     nanhai,
     town,
-    valid_id_number,
 )
 from banyan.ledgers.tests.messy import (
     Built,
@@ -40,19 +38,11 @@ from banyan.ledgers.tests.messy import (
     member_by_id,
     resident_by_id,
     twice,
+    vid,
     write_csv,
     write_xlsx,
 )
 from banyan.ledgers.tests.messy2 import enterprise, expect_phone, household
-
-
-@dataclass
-class Built3(Built):
-    refused_file: str = ""  # a fragment of the message when the whole file must be refused (nothing written)
-
-
-def vid(born: str, male: bool = True) -> str:
-    return valid_id_number(born=born, male=male)
 
 
 def cell_time(*parts: int) -> dt.datetime:
@@ -354,7 +344,7 @@ def u3_town_officer(tmp: Path) -> Built:
              E("not_created", ["东联", "镇一", ids[0], "户籍人口"], label="no right to change residents"),
              E("not_created", ["西联", "镇二", ids[1], "户籍人口"], label="no right to change residents")]
     rows = write_xlsx(tmp / "全镇.xlsx", lines)
-    return Built3(tmp / "全镇.xlsx", "residents", rows, user=user, community=None, refused_file="权限",
+    return Built(tmp / "全镇.xlsx", "residents", rows, user=user, community=None, refused_file="权限",
                   after=lambda _r: gone("镇一", resident_by_id(ids[0])) + gone("镇二", resident_by_id(ids[1])))
 
 

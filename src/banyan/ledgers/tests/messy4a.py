@@ -8,8 +8,8 @@ GB18030 CSV, a 合计 footer added, the sheet renamed. Partial-update files with
 address + room, enterprise name. Every case is imported once and checked row by row; the `_twice` cases import the
 same file a second time, which must change nothing.
 
-Each builder returns a `Built4`: the expectations of `messy.Built`, plus `timeline`, which lists the records whose
-timeline (events.selectors.record_history) must show this import's `imported` event, or must not (unchanged rows).
+Each builder returns a `messy.Built` with its `timeline`: the records whose timeline
+(events.selectors.record_history) must show this import's `imported` event, or must not (unchanged rows).
 
 Where a clerk's expectation is a judgement (not what the README says), the row's label says "clerk:" and why."""
 
@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,33 +38,21 @@ from banyan.core.testing import (
     TenancyFactory,
     community,
     make_user,
-    valid_id_number,
 )
 from banyan.ledgers.tests.messy import (
     Built,
     E,
     expect_fields,
     gone,
+    list_slug,
     member_by_id,
     resident_by_id,
+    twice,
+    vid,
     write_csv,
     write_xlsx,
 )
 from banyan.ledgers.tests.messy2 import enterprise, expect_phone, household
-
-
-@dataclass
-class Built4(Built):
-    # (label, record, shows): whether the record's timeline must show this import's event. Records are re-read.
-    timeline: Callable[[], list[tuple[str, object, bool]]] | None = None
-
-
-SLUGS = {"residents": "residents", "households": "households", "rentals": "rental-rooms",
-         "tenancies": "tenancies", "enterprises": "enterprises", "party-members": "party-members"}
-
-
-def vid(born: str, male: bool = True) -> str:
-    return valid_id_number(born=born, male=male)
 
 
 def sec(*others: str):
@@ -82,7 +69,7 @@ def exported(kind: str, user, fmt: str = "xlsx", **params) -> list[list]:
     """The list export as the user downloads it: rows of cells (XLSX values as openpyxl reads them, CSV text)."""
     client = Client()
     client.force_login(user)
-    response = client.get(f"/{SLUGS[kind]}/export.{fmt}", params)
+    response = client.get(f"/{list_slug(kind)}/export.{fmt}", params)
     assert response.status_code == 200, (kind, fmt, response.status_code)
     data = b"".join(response.streaming_content) if response.streaming else response.content
     if fmt == "csv":
@@ -161,7 +148,7 @@ def _people(grid):
     return hh, out
 
 
-def r4_export_xlsx_edited(tmp: Path) -> Built4:
+def r4_export_xlsx_edited(tmp: Path) -> Built:
     """The residents' XLSX export, edited: sorted by 姓名 descending, 民族 / 户籍地址 / 出生日期 columns deleted, one
     row deleted, an address fixed, <清空> in 手机号, a new row (系统编号 blank, full numbers), a new row with a masked
     ID number pasted from another row, the sheet renamed, a 合计 footer."""
@@ -204,12 +191,12 @@ def r4_export_xlsx_edited(tmp: Path) -> Built4:
         problems += gone("甘六", Resident.objects.filter(name="甘六").first())
         return problems
 
-    return Built4(tmp / "居民导出改.xlsx", "residents", rows_, user=user, after=after,
+    return Built(tmp / "居民导出改.xlsx", "residents", rows_, user=user, after=after,
                   timeline=lambda: [("甘二", b, True), ("甘三", c, True), ("甘五", resident_by_id(new_id), True),
                                     ("甘四", d, False), ("甘一", a, False)])
 
 
-def r4_export_csv_gb18030(tmp: Path) -> Built4:
+def r4_export_csv_gb18030(tmp: Path) -> Built:
     """The residents' CSV export opened in Excel and saved as CSV (GB18030): a full ID number typed over a masked
     one (the record's own, and another person's), the 社区 changed to 罗湖, text in 系统编号, a 系统编号 that is no
     record, the same row twice, a masked phone left in a row whose name is corrected."""
@@ -240,11 +227,11 @@ def r4_export_csv_gb18030(tmp: Path) -> Built4:
         problems += gone("another ID", resident_by_id(other))
         return problems
 
-    return Built4(tmp / "居民.csv", "residents", rows, user=user, after=after,
+    return Built(tmp / "居民.csv", "residents", rows, user=user, after=after,
                   timeline=lambda: [("甘肆", d, True), ("甘一", a, False), ("甘二", b, False)])
 
 
-def r4_partial_by_id(tmp: Path) -> Built4:
+def r4_partial_by_id(tmp: Path) -> Built:
     """A partial update without 系统编号, keyed by ID number: 姓名, 身份证号, 人口类别 (required) and 政治面貌,
     现住址, 手机号; blank cells keep, <清空> clears, a masked phone keeps, 人口类别 <清空> is refused, a new person
     is created, a masked ID on a row the key cannot find is refused."""
@@ -274,7 +261,7 @@ def r4_partial_by_id(tmp: Path) -> Built4:
                 + expect_fields("甘四", d2, residency="registered")
                 + expect_fields("甘七", resident_by_id(new_id), residency="migrant", current_address="东联村后街1号"))
 
-    return Built4(tmp / "部分更新.xlsx", "residents", rows, user=user, after=after,
+    return Built(tmp / "部分更新.xlsx", "residents", rows, user=user, after=after,
                   timeline=lambda: [("甘一", a, True), ("甘二", b, True), ("甘三", c, False),
                                     ("甘七", resident_by_id(new_id), True)])
 
@@ -290,7 +277,7 @@ def _households():
                   HouseholdFactory(number="H4103", grid=grid, address="东联村南街3号", kind="collective")]
 
 
-def hh4_export_edited(tmp: Path) -> Built4:
+def hh4_export_edited(tmp: Path) -> Built:
     """The households' XLSX export: 网格 column deleted, rows sorted by 户号 descending, 户别 changed, <清空> 地址, a
     户号 corrected on its row (matched by 系统编号), a new household (系统编号 blank), a 合计 footer."""
     user = sec()
@@ -311,12 +298,12 @@ def hh4_export_edited(tmp: Path) -> Built4:
                 + expect_fields("H4101", refreshed(a), number="H4101A", address="东联村南街1号", grid_id=grid.pk)
                 + expect_fields("H4104", household("H4104"), kind="collective", address="东联村南街4号"))
 
-    return Built4(tmp / "户导出.xlsx", "households", rows, user=user, after=after,
+    return Built(tmp / "户导出.xlsx", "households", rows, user=user, after=after,
                   timeline=lambda: [("H4103", c, True), ("H4102", b, True), ("H4101", a, True),
                                     ("H4104", household("H4104"), True)])
 
 
-def hh4_renumber_collision(tmp: Path) -> Built4:
+def hh4_renumber_collision(tmp: Path) -> Built:
     """The households' export: a clerk types on H4101's row (its 系统编号) the 户号 of another stored household
     (H4102): a row refused, not two households with one number, nor the whole file lost; the other rows go on."""
     user = sec()
@@ -328,12 +315,12 @@ def hh4_renumber_collision(tmp: Path) -> Built4:
              E("unchanged", sheet.row(b.pk), label="as exported"),
              E("update", sheet.row(c.pk, 地址="东联村南街33号"), label="address fixed")]
     rows = write_xlsx(tmp / "户号冲突.xlsx", lines)
-    return Built4(tmp / "户号冲突.xlsx", "households", rows, user=user,
+    return Built(tmp / "户号冲突.xlsx", "households", rows, user=user,
                   after=lambda _r: expect_fields("H4101", refreshed(a), number="H4101")
                   + expect_fields("H4103", refreshed(c), address="东联村南街33号"))
 
 
-def hh4_partial_gb18030(tmp: Path) -> Built4:
+def hh4_partial_gb18030(tmp: Path) -> Built:
     """Partial update by 户号 (no 系统编号), CSV in GB18030: 户号 + 户别 + 地址; blank keeps, <清空> clears, a 合计
     footer, a duplicated 户号."""
     user = sec()
@@ -346,7 +333,7 @@ def hh4_partial_gb18030(tmp: Path) -> Built4:
              E("create", ["H4105", "", "东联村南街5号"], label="new"),
              ["合计", "4户", ""]]
     rows = write_csv(tmp / "户.csv", lines, "gb18030")
-    return Built4(tmp / "户.csv", "households", rows, user=user,
+    return Built(tmp / "户.csv", "households", rows, user=user,
                   after=lambda _r: expect_fields("H4101", refreshed(a), kind="collective", address="东联村南街1号",
                                                  grid_id=grid.pk)
                   + expect_fields("H4102", refreshed(b), address="", grid_id=grid.pk)
@@ -372,7 +359,7 @@ def _rooms():
     return grid, home, other, rooms
 
 
-def rt4_export_edited(tmp: Path) -> Built4:
+def rt4_export_edited(tmp: Path) -> Built:
     """The rental rooms' XLSX export: sorted by 房间号 descending, 值守人 and 出租用途 deleted, a capacity fixed,
     <清空> 面积, a room deleted, a new room of a stored property (blank 房东电话), a new room with the masked landlord
     phone pasted, a 合计 footer."""
@@ -406,11 +393,11 @@ def rt4_export_edited(tmp: Path) -> Built4:
                 + expect_fields("204", new, capacity=1)
                 + gone("北街9号 2", RentalRoom.objects.filter(rental_property=other, number="2").first()))
 
-    return Built4(tmp / "出租屋导出.xlsx", "rentals", rows, user=user, after=after,
+    return Built(tmp / "出租屋导出.xlsx", "rentals", rows, user=user, after=after,
                   timeline=lambda: [("203", r3, True), ("202", r2, True), ("1", r4, False), ("201", r1, False)])
 
 
-def rt4_phone_on_second_room(tmp: Path) -> Built4:
+def rt4_phone_on_second_room(tmp: Path) -> Built:
     """The rental rooms' CSV export (GB18030): a new full 房东电话 typed over the mask on the second room's row of a
     property; its first and third rooms left as exported, with the old masked phone."""
     user = sec()
@@ -429,10 +416,10 @@ def rt4_phone_on_second_room(tmp: Path) -> Built4:
                 + expect_phone("北街8号", home2, "13812340899", "landlord_phone")
                 + expect_fields("北街9号", refreshed(other), landlord_phone_masked=other.landlord_phone_masked))
 
-    return Built4(tmp / "出租屋.csv", "rentals", rows, user=user, after=after)
+    return Built(tmp / "出租屋.csv", "rentals", rows, user=user, after=after)
 
 
-def rt4_property_first_row(tmp: Path) -> Built4:
+def rt4_property_first_row(tmp: Path) -> Built:
     """The rental rooms' XLSX export: on a property's first room row, <清空> 值守人 and a new full 房东电话; its
     other rooms as exported."""
     user = sec()
@@ -454,11 +441,11 @@ def rt4_property_first_row(tmp: Path) -> Built4:
                 + expect_phone("北街8号", home2, "13812340899", "landlord_phone")
                 + ([] if any("随出租屋房间导入" in n for n in notes) else [f"北街8号 timeline: imported {notes}"]))
 
-    return Built4(tmp / "出租屋值守人.xlsx", "rentals", rows, user=user, after=after,
+    return Built(tmp / "出租屋值守人.xlsx", "rentals", rows, user=user, after=after,
                   timeline=lambda: [("201", r1, True), ("202", r2, True)])
 
 
-def rt4_partial_by_address(tmp: Path) -> Built4:
+def rt4_partial_by_address(tmp: Path) -> Built:
     """A partial update without 系统编号, by 出租屋地址 + 房间号: 房东姓名 (a required column) left blank on stored
     rooms, 可住人数 and 面积 given; a new room of a stored property with no landlord written."""
     user = sec()
@@ -477,7 +464,7 @@ def rt4_partial_by_address(tmp: Path) -> Built4:
                 + expect_fields("202", refreshed(r2), capacity=2, area_m2=None)
                 + expect_fields("北街8号", refreshed(home), landlord_name="冯伯", attendant_name="冯值守"))
 
-    return Built4(tmp / "房间更新.xlsx", "rentals", rows, user=user, after=after,
+    return Built(tmp / "房间更新.xlsx", "rentals", rows, user=user, after=after,
                   timeline=lambda: [("201", r1, True), ("202", r2, True), ("1", r4, False), ("203", r3, False)])
 
 
@@ -497,7 +484,7 @@ def _tenancies():
     return rooms, people, t
 
 
-def tn4_export_edited(tmp: Path) -> Built4:
+def tn4_export_edited(tmp: Path) -> Built:
     """The tenancies' CSV export (GB18030), 社区 column deleted, sorted by 房间号 descending: a 搬离日期 added, one
     cleared with <清空>, an 入住日期 corrected (系统编号), a new tenancy with a full ID, one with a masked ID pasted,
     a 搬离日期 before the 入住日期."""
@@ -534,10 +521,10 @@ def tn4_export_edited(tmp: Path) -> Built4:
         return [("租三", t3, True), ("租二", t2, True), ("租一", t1, True),
                 ("租一 102", Tenancy.objects.filter(resident=people[0], room=rooms[1]).first(), True)]
 
-    return Built4(tmp / "入住.csv", "tenancies", rows, user=user, after=after, timeline=timeline)
+    return Built(tmp / "入住.csv", "tenancies", rows, user=user, after=after, timeline=timeline)
 
 
-def tn4_partial_by_key(tmp: Path) -> Built4:
+def tn4_partial_by_key(tmp: Path) -> Built:
     """Tenancies without 系统编号 (by ID number, address + room and 入住日期): 搬离日期 added, <清空>, as stored, and
     a masked ID (no 系统编号 to find it by)."""
     user = sec()
@@ -550,7 +537,7 @@ def tn4_partial_by_key(tmp: Path) -> Built4:
              E("refused", [people[2].id_number_masked, "东联村西街6号", "103", "2026-01-07", "2026-02-01"],
                reason="遮盖", label="masked ID, no 系统编号")]
     rows = write_xlsx(tmp / "入住更新.xlsx", lines)
-    return Built4(tmp / "入住更新.xlsx", "tenancies", rows, user=user,
+    return Built(tmp / "入住更新.xlsx", "tenancies", rows, user=user,
                   after=lambda _r: expect_fields("租一", refreshed(t1), moved_out=dt.date(2026, 2, 28))
                   + expect_fields("租二", refreshed(t2), moved_out=None)
                   + expect_fields("租三", refreshed(t3), moved_out=None),
@@ -573,7 +560,7 @@ def _firms():
     ]
 
 
-def en4_export_edited(tmp: Path) -> Built4:
+def en4_export_edited(tmp: Path) -> Built:
     """The enterprises' XLSX export: 统一社会信用代码 and 行业 deleted, a firm renamed on its row, <清空> 所在工业园,
     a new phone typed over the mask, a new firm with a masked phone pasted, text and duplicate 系统编号, a new row
     (系统编号 blank) naming a firm another row matches by 系统编号, a 合计 footer, sheet renamed."""
@@ -611,12 +598,12 @@ def en4_export_edited(tmp: Path) -> Built4:
                 + expect_fields("戊", enterprise("东联戊玻璃厂"), headcount=8)
                 + ([] if Enterprise.objects.filter(name="东联乙电器厂").count() == 1 else ["乙: two firms"]))
 
-    return Built4(tmp / "企业导出.xlsx", "enterprises", rows, user=user, after=after,
+    return Built(tmp / "企业导出.xlsx", "enterprises", rows, user=user, after=after,
                   timeline=lambda: [("甲", a, True), ("乙", b, True), ("丙", c, False),
                                     ("戊", enterprise("东联戊玻璃厂"), True)])
 
 
-def en4_rename_collision(tmp: Path) -> Built4:
+def en4_rename_collision(tmp: Path) -> Built:
     """The enterprises' export: a firm renamed on its row (系统编号) to the name of another stored firm."""
     user = sec()
     _grid, _park, (a, b, c) = _firms()
@@ -633,10 +620,10 @@ def en4_rename_collision(tmp: Path) -> Built4:
         n = Enterprise.objects.filter(community=community("东联"), name="东联乙电器厂").count()
         return [] if n == 1 else [f"东联乙电器厂: {n} enterprises of that name"]
 
-    return Built4(tmp / "企业重名.xlsx", "enterprises", rows, user=user, after=after)
+    return Built(tmp / "企业重名.xlsx", "enterprises", rows, user=user, after=after)
 
 
-def en4_partial_by_name(tmp: Path) -> Built4:
+def en4_partial_by_name(tmp: Path) -> Built:
     """Enterprises by name (no 系统编号): 从业人数, 负责人 <清空>, a masked phone as it was exported, a new firm."""
     user = sec()
     grid, park, (a, b, c) = _firms()
@@ -646,7 +633,7 @@ def en4_partial_by_name(tmp: Path) -> Built4:
              E("unchanged", ["东联丙塑料厂", "30人", "", ""], label="same (30人)"),
              E("create", ["东联己纸品厂", "5", "钟新", "13812341006"], label="new")]
     rows = write_csv(tmp / "企业.csv", lines, "gb18030")
-    return Built4(tmp / "企业.csv", "enterprises", rows, user=user,
+    return Built(tmp / "企业.csv", "enterprises", rows, user=user,
                   after=lambda _r: expect_fields("甲", refreshed(a), headcount=12, park_id=park.pk,
                                                  contact_phone_masked=a.contact_phone_masked, address="工业大道1号")
                   + expect_fields("乙", refreshed(b), contact_name="", park_id=park.pk, headcount=20)
@@ -669,7 +656,7 @@ def _members():
             for n, b, m, k, w in specs]
 
 
-def pm4_export_two_communities(tmp: Path) -> Built4:
+def pm4_export_two_communities(tmp: Path) -> Built:
     """The party members' XLSX export by a secretary of 东联 and 罗湖: 入党日期 deleted, a row's 社区 changed to 罗湖
     (and its 党组织), another person's full ID typed over a mask, the member's own, <清空> 工作单位 on an 在职党员,
     <清空> 手机号, a new member with full numbers in 罗湖."""
@@ -699,11 +686,11 @@ def pm4_export_two_communities(tmp: Path) -> Built4:
                 + expect_fields("党戊", member_by_id(new_id), community_id=community("罗湖").pk, sex="2")
                 + expect_fields("党甲 joined", refreshed(a), joined_on=a.joined_on))
 
-    return Built4(tmp / "党员导出.xlsx", "party-members", rows, user=user, community=None, after=after,
+    return Built(tmp / "党员导出.xlsx", "party-members", rows, user=user, community=None, after=after,
                   timeline=lambda: [("党丁", d, True), ("党戊", member_by_id(new_id), True), ("党甲", a, False)])
 
 
-def pm4_partial_by_id(tmp: Path) -> Built4:
+def pm4_partial_by_id(tmp: Path) -> Built:
     """Party members by ID number (no 系统编号): 姓名, 身份证号, 所在党组织 (blank on stored rows), 手机号 and 党员类别;
     正式党员 says nothing about 类别; a masked phone keeps."""
     user = sec()
@@ -715,7 +702,7 @@ def pm4_partial_by_id(tmp: Path) -> Built4:
              E("update", ["党丙", pii_reveal(c, "id_number"), "东联第一支部", "", "13912349999"], label="new phone"),
              E("refused", ["党己", vid("19850606"), "", "", ""], reason="所在党组织", label="new member, no org")]
     rows = write_xlsx(tmp / "党员更新.xlsx", lines)
-    return Built4(tmp / "党员更新.xlsx", "party-members", rows, user=user,
+    return Built(tmp / "党员更新.xlsx", "party-members", rows, user=user,
                   after=lambda _r: expect_fields("党甲", refreshed(a), kind="mobile", org_id=a.org_id,
                                                  phone_masked=a.phone_masked, joined_on=a.joined_on)
                   + expect_fields("党乙", refreshed(b), kind="in_service", work_unit="区委办")
@@ -728,7 +715,7 @@ def pm4_partial_by_id(tmp: Path) -> Built4:
 
 
 def _untouched(kind: str, make: Callable[[], list], fmt: str):
-    def build(tmp: Path) -> Built4:
+    def build(tmp: Path) -> Built:
         user = sec()
         records = make()
         sheet = Sheet(exported(kind, user, "csv" if fmt == "gb18030" else "xlsx"))
@@ -736,7 +723,7 @@ def _untouched(kind: str, make: Callable[[], list], fmt: str):
                                  for r in records]]
         path = tmp / f"{kind}.{'csv' if fmt == 'gb18030' else 'xlsx'}"
         rows = write_csv(path, lines, "gb18030") if fmt == "gb18030" else write_xlsx(path, lines)
-        return Built4(path, kind, rows, user=user,
+        return Built(path, kind, rows, user=user,
                       timeline=lambda: [(f"#{r.pk}", r, False) for r in records])
 
     build.__name__ = f"x4_untouched_{kind.replace('-', '_')}_{fmt}"
@@ -766,33 +753,15 @@ UNTOUCHED = [_untouched(k, m, f) for k, m in (("residents", _all_people), ("hous
              for f in ("xlsx", "gb18030")]
 
 
-def twice4(builder: Callable[[Path], Built4]) -> Callable[[Path], Built4]:
-    """The builder's file imported, then again: every row it took is unchanged (0 updates), every refusal
-    refused again, and the second import shows in no timeline (it wrote nothing)."""
-
-    def build(tmp: Path) -> Built4:
-        built = builder(tmp)
-        again = {n: E("unchanged" if e.outcome in ("create", "update", "unchanged", "accepted") else e.outcome,
-                      e.cells, e.reason, e.label) for n, e in built.rows.items()}
-        built.prelude = [*built.prelude, (built.kind, built.path, built.options)]
-        built.rows, built.warnings, built.expect_written = again, [], None
-        built.timeline = None
-        return built
-
-    build.__name__ = f"{builder.__name__}_twice"
-    build.__doc__ = f"Imported twice: {builder.__doc__}"
-    return build
-
-
 FIRST = (r4_export_xlsx_edited, r4_export_csv_gb18030, r4_partial_by_id, hh4_export_edited, hh4_renumber_collision,
          hh4_partial_gb18030, rt4_export_edited, rt4_phone_on_second_room, rt4_property_first_row,
          rt4_partial_by_address,
          tn4_export_edited, tn4_partial_by_key, en4_export_edited, en4_rename_collision, en4_partial_by_name,
          pm4_export_two_communities, pm4_partial_by_id)
 
-CASES: dict[str, Callable[[Path], Built4]] = {f.__name__: f for f in (
+CASES: dict[str, Callable[[Path], Built]] = {f.__name__: f for f in (
     *FIRST, *UNTOUCHED,
-    *map(twice4, (r4_export_xlsx_edited, r4_export_csv_gb18030, r4_partial_by_id, hh4_export_edited,
+    *map(twice, (r4_export_xlsx_edited, r4_export_csv_gb18030, r4_partial_by_id, hh4_export_edited,
                   hh4_partial_gb18030, rt4_export_edited, rt4_phone_on_second_room, rt4_property_first_row,
                   rt4_partial_by_address, tn4_export_edited, tn4_partial_by_key, en4_export_edited, en4_partial_by_name,
                   pm4_export_two_communities, pm4_partial_by_id)),
