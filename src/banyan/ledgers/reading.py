@@ -29,6 +29,8 @@ import polars as pl
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from banyan.core.xlsx import column_letter
+
 HEADER_SEARCH_ROWS = 30
 # A deflated member this much smaller than what it declares is a zip bomb, not a ledger: Excel's XML packs about
 # 5–30 times, a sheet of a million formatted blank rows under 100. Small members may pack better, so are let be.
@@ -330,7 +332,7 @@ def _hidden_warnings(scan: _SheetXml, header_row: int, sheet, header: list[str],
         warnings.append(message % {"rows": _spans(rows)})
     columns = sorted(c - first_col for c in scan.hidden_cols if 0 <= c - first_col < len(header))
     if columns:
-        names = "、".join(f"{_column_letter(c + first_col)}（{header[c] or _('无列名')}）" for c in columns)
+        names = "、".join(f"{column_letter(c + first_col)}（{header[c] or _('无列名')}）" for c in columns)
         warnings.append(_("第%(columns)s列在 Excel 中被隐藏，仍已读取。") % {"columns": names})
     return warnings
 
@@ -347,7 +349,7 @@ def _merge_warning(fills: list[tuple[int, int, int]], header: list[str]) -> str:
     counts: dict[int, int] = {}
     for _top, _bottom, column in fills:
         counts[column] = counts.get(column, 0) + 1
-    columns = "、".join(f"“{header[c] if c < len(header) and header[c] else _column_letter(c)}”列{n}处"
+    columns = "、".join(f"“{header[c] if c < len(header) and header[c] else column_letter(c)}”列{n}处"
                         for c, n in sorted(counts.items()))
     return _("有纵向合并的单元格（%(columns)s），已拆开：合并区域的每一行都填入其首行的值。") % {"columns": columns}
 
@@ -371,15 +373,6 @@ def _filled(rows: Iterable[list], fills: list[tuple[int, int, int]], header_row:
         for bottom, column in starts.get(index, ()):
             active.append((bottom, column, cells[column] if column < len(cells) else ""))
         yield cells
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _xlsx_frames(rows: Iterator[list[str]], header_row: int, width: int, chunk_rows: int):

@@ -4,33 +4,19 @@ and a sheet that explains each column, its allowed values and an example.
 The example stays on the 填写说明 sheet: a sample row on the data sheet (张三) was imported as a real person
 whenever a clerk forgot to delete it."""
 
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-
+from banyan.core.exporting import xlsx_file
 from banyan.ledgers.kinds import ROW_KEY_HEADER, Kind
-
-REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
 def template_xlsx(kind: Kind) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(kind.title)
-    sheet.append([c.header for c in kind.columns])
-    for index, column in enumerate(kind.columns, start=1):
-        cell = sheet.cell(row=1, column=index)
-        cell.font = Font(bold=True)
-        if column.required:
-            cell.fill = REQUIRED_FILL
-        sheet.column_dimensions[cell.column_letter].width = max(12, len(column.header) * 2.4)
-    notes = workbook.create_sheet("填写说明")
-    for row in template_notes(kind):
-        notes.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    """The blank template: the header alone (required columns marked, as on an export shaped as the template),
+    and the 填写说明 sheet."""
+    path = xlsx_file([c.header for c in kind.columns], [], str(kind.title),
+                     required=[c.required for c in kind.columns], notes=template_notes(kind))
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink()
 
 
 def template_notes(kind: Kind, *, rows: bool = False) -> list[list[str]]:

@@ -127,6 +127,8 @@ def test_template_download_has_the_columns(client, secretary):
     sheet = load_workbook(io.BytesIO(response.content)).active
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["姓名", "身份证号", "人口类别"]
+    assert sheet["A1"].font.b and sheet["A1"].fill.fgColor.rgb.endswith("FFF2CC")  # required: marked
+    assert sheet["D1"].font.b and sheet["D1"].fill.fill_type is None  # 社区: optional
 
 
 @pytest.mark.django_db
