@@ -14,10 +14,3 @@ def record_history(obj):
     return (Event.objects.filter(Q(model=label, object_id=obj.pk) | Q(pk__in=bulk))
             .select_related("user").order_by("-at", "-pk"))
 
-
-def subjects_q(label: str, first: int, last: int | None = None) -> Q:
-    """EventSubject rows that name any id from `first` to `last` (or just `first`) of the records `label`."""
-    last = first if last is None else last
-    single = Q(last_id__isnull=True, object_id__gte=first, object_id__lte=last)
-    run = Q(last_id__isnull=False, object_id__lte=last, last_id__gte=first)
-    return Q(model=label) & (single | run)

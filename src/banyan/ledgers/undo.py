@@ -18,7 +18,6 @@ from django.utils.translation import gettext_noop
 from banyan.accounts.roles import Role
 from banyan.core.scoping import user_assignments
 from banyan.events.models import STEPS, Event, EventSubject
-from banyan.events.selectors import subjects_q
 from banyan.events.services import event_record, event_subjects_add
 from banyan.ledgers.kinds import KINDS
 from banyan.ledgers.models import ImportedRow, ImportJob
@@ -68,22 +67,19 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
 
 
 def rows_changed_since(job: ImportJob) -> int:
-    """How many of the import's rows an event after it changed (an edit, a workflow step, a later import)."""
+    """How many of the import's rows an event after it changed (an edit, a workflow step, a later import's
+    update). A later import's runs are rows it created, never these, so only single subjects are looked at."""
     label = KINDS[job.kind].model._meta.label_lower
     runs, updated = _written(job)
     later = Event.objects.filter(model=label, pk__gt=job.event_id).exclude(action__in=READS)
-    later_bulk = EventSubject.objects.filter(event_id__gt=job.event_id).exclude(event__action__in=READS)
+    later_bulk = (EventSubject.objects.filter(model=label, last_id__isnull=True, event_id__gt=job.event_id)
+                  .exclude(event__action__in=READS))
     changed: set[int] = set()
-    for chunk in _chunks(updated):
-        changed.update(later.filter(object_id__in=chunk).values_list("object_id", flat=True))
-        changed.update(later_bulk.filter(model=label, last_id__isnull=True, object_id__in=chunk)
-                       .values_list("object_id", flat=True))
-        for first, last in later_bulk.filter(model=label, last_id__isnull=False).values_list("object_id", "last_id"):
-            changed.update(pk for pk in chunk if first <= pk <= last)
-    for first, last in runs:
-        changed.update(later.filter(object_id__range=(first, last)).values_list("object_id", flat=True))
-        for a, b in later_bulk.filter(subjects_q(label, first, last)).values_list("object_id", "last_id"):
-            changed.update(range(max(a, first), min(b if b is not None else a, last) + 1))
+    for events in (later, later_bulk):
+        for chunk in _chunks(updated):
+            changed.update(events.filter(object_id__in=chunk).values_list("object_id", flat=True))
+        for first, last in runs:
+            changed.update(events.filter(object_id__range=(first, last)).values_list("object_id", flat=True))
     return len(changed)
 
 

@@ -262,3 +262,14 @@ def test_a_tenancy_finds_a_room_whose_address_was_typed_with_other_spaces(tmp_pa
     assert (result.created, result.refused) == (1, 0)
     tenancy = Tenancy.objects.get()
     assert (tenancy.room_id, tenancy.grid_id) == (room.pk, grid.pk)
+
+
+def test_undo_is_refused_once_a_later_import_updated_a_row(tmp_path, secretary):
+    number = valid_id_number(born="19820202")
+    job = _job(secretary)
+    first = run(tmp_path, secretary, "residents", [["姓名", "身份证号", "人口类别"], ["严华", number, "户籍人口"]],
+                job=job)
+    _done(job, first)
+    later = run(tmp_path, secretary, "residents", [["姓名", "身份证号", "人口类别"], ["严华", number, "流动人口"]])
+    assert later.updated == 1
+    assert "1条记录被修改" in undo_refusal(job, secretary)
