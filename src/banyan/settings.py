@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "banyan.party",
     "banyan.demo",
     "banyan.ledgers",
+    "banyan.cases",
 ]
 
 MIDDLEWARE = [

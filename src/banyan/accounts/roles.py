@@ -47,7 +47,11 @@ IMPORTS = {"ledgers.importjob"}  # who can change a kind may import it; the jobs
 # Transfer requests (迁入申请) are seen by who works with residents; no role changes them as records: their
 # services let whoever may change residents at a place ask for, accept or refuse them.
 TRANSFERS = {"people.transferrequest"}
-EVERYTHING = PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS
+# Resident concerns: a case moves only through its services (cases/services.py); who may change it may take its
+# steps. Units, deliberations and projects are registries of the community.
+CASES = {"cases.case"}
+CASE_WORK = {"cases.unit", "cases.deliberation", "cases.project"}
+EVERYTHING = PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS | CASES | CASE_WORK
 WRITABLE = EVERYTHING - DIVISIONS - TRANSFERS
 
 
@@ -69,18 +73,24 @@ def _rule(levels, view, change=(), reveal=False, export=False, own=()) -> RoleRu
 
 RULES: dict[str, RoleRule] = {
     Role.DISTRICT_ADMIN: _rule({Level.DISTRICT}, EVERYTHING, WRITABLE, reveal=True, export=True),
-    Role.TOWN_OFFICER: _rule({Level.TOWN}, EVERYTHING, export=True),
+    # Town officers handle what is escalated to the town and keep the town's own departments as units.
+    Role.TOWN_OFFICER: _rule({Level.TOWN}, EVERYTHING, CASES | {"cases.unit"}, export=True),
     Role.COMMUNITY_SECRETARY: _rule({Level.COMMUNITY}, EVERYTHING, WRITABLE, reveal=True, export=True),
     Role.COMMUNITY_STAFF: _rule({Level.COMMUNITY}, EVERYTHING, WRITABLE, export=True),
-    Role.GRID_WORKER: _rule({Level.GRID}, LOCAL_PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS,
-                            {"places.building", "places.dwelling"} | PEOPLE),
+    Role.GRID_WORKER: _rule({Level.GRID}, LOCAL_PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS | CASES | CASE_WORK,
+                            {"places.building", "places.dwelling"} | PEOPLE | CASES),
     Role.MIGRANT_OFFICER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES | PEOPLE | IMPORTS | TRANSFERS,
                                 HOUSEHOLDS | RENTALS, reveal=True),
     # Party members and volunteers see their own place (its page, grids, buildings); a party member sees their
     # own file and branch only (PartyMember.scope_rows), until their own work (links, visits, duty) exists.
-    Role.PARTY_MEMBER: _rule({Level.COMMUNITY, Level.GRID}, {"places.community"} | LOCAL_PLACES | PARTY, own=PARTY),
-    Role.BUILDING_CAPTAIN: _rule({Level.GRID}, LOCAL_PLACES | HOUSEHOLDS),
-    Role.VOLUNTEER: _rule({Level.COMMUNITY, Level.GRID}, {"places.community"} | LOCAL_PLACES),
+    # Party members and building captains record cases on residents' behalf and follow the ones they recorded
+    # (Case.scope_rows); they see the community's deliberations and projects.
+    Role.PARTY_MEMBER: _rule({Level.COMMUNITY, Level.GRID},
+                             {"places.community"} | LOCAL_PLACES | PARTY | CASES | {"cases.deliberation", "cases.project"},
+                             CASES, own=PARTY | CASES),
+    Role.BUILDING_CAPTAIN: _rule({Level.GRID}, LOCAL_PLACES | HOUSEHOLDS | CASES, CASES, own=CASES),
+    Role.VOLUNTEER: _rule({Level.COMMUNITY, Level.GRID},
+                          {"places.community"} | LOCAL_PLACES | {"cases.deliberation", "cases.project"}),
 }
 
 
