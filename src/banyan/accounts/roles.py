@@ -51,6 +51,7 @@ TRANSFERS = {"people.transferrequest"}
 # steps. Units, deliberations and projects are registries of the community.
 CASES = {"cases.case"}
 CASE_WORK = {"cases.unit", "cases.deliberation", "cases.project"}
+DELIBERATIONS = {"cases.deliberation", "cases.project"}  # what residents' representatives take part in
 EVERYTHING = PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS | CASES | CASE_WORK
 WRITABLE = EVERYTHING - DIVISIONS - TRANSFERS
 
@@ -77,7 +78,8 @@ RULES: dict[str, RoleRule] = {
     Role.TOWN_OFFICER: _rule({Level.TOWN}, EVERYTHING, CASES | {"cases.unit"}, export=True),
     Role.COMMUNITY_SECRETARY: _rule({Level.COMMUNITY}, EVERYTHING, WRITABLE, reveal=True, export=True),
     Role.COMMUNITY_STAFF: _rule({Level.COMMUNITY}, EVERYTHING, WRITABLE, export=True),
-    Role.GRID_WORKER: _rule({Level.GRID}, LOCAL_PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS | CASES | CASE_WORK,
+    Role.GRID_WORKER: _rule({Level.GRID},
+                            LOCAL_PLACES | PEOPLE | PARTY | IMPORTS | TRANSFERS | CASES | CASE_WORK,
                             {"places.building", "places.dwelling"} | PEOPLE | CASES),
     Role.MIGRANT_OFFICER: _rule({Level.COMMUNITY, Level.GRID}, LOCAL_PLACES | PEOPLE | IMPORTS | TRANSFERS,
                                 HOUSEHOLDS | RENTALS, reveal=True),
@@ -86,11 +88,11 @@ RULES: dict[str, RoleRule] = {
     # Party members and building captains record cases on residents' behalf and follow the ones they recorded
     # (Case.scope_rows); they see the community's deliberations and projects.
     Role.PARTY_MEMBER: _rule({Level.COMMUNITY, Level.GRID},
-                             {"places.community"} | LOCAL_PLACES | PARTY | CASES | {"cases.deliberation", "cases.project"},
+                             {"places.community"} | LOCAL_PLACES | PARTY | CASES | DELIBERATIONS,
                              CASES, own=PARTY | CASES),
     Role.BUILDING_CAPTAIN: _rule({Level.GRID}, LOCAL_PLACES | HOUSEHOLDS | CASES, CASES, own=CASES),
     Role.VOLUNTEER: _rule({Level.COMMUNITY, Level.GRID},
-                          {"places.community"} | LOCAL_PLACES | {"cases.deliberation", "cases.project"}),
+                          {"places.community"} | LOCAL_PLACES | DELIBERATIONS),
 }
 
 

@@ -67,7 +67,8 @@ class Category(models.Model):
                                verbose_name=_("上级分类"))
     source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
     time_limit = models.ForeignKey(TimeLimit, models.PROTECT, null=True, blank=True, related_name="+",
-                                   verbose_name=_("办理时限"), help_text=_("为空时沿用上级分类的时限，再无则为一般7个工作日"))
+                                   verbose_name=_("办理时限"),
+                                   help_text=_("为空时沿用上级分类的时限，再无则为一般7个工作日"))
     unit_kind = models.CharField(_("默认承办单位类型"), max_length=20, blank=True)
     public = models.BooleanField(_("居民可选"), default=True, help_text=_("在居民反映表单和Open311服务目录中列出"))
     order = models.PositiveIntegerField(_("排序"), default=0)
@@ -287,6 +288,9 @@ class CaseAttachment(models.Model):
     class Meta:
         ordering = ["pk"]
 
+    def __str__(self):
+        return self.file.name
+
 
 class PublicSubmission(models.Model):
     """An idempotency key of the public intake: the same key and body again returns the same case; the same key
@@ -296,6 +300,9 @@ class PublicSubmission(models.Model):
     body_hash = models.CharField(max_length=64)
     case = models.ForeignKey(Case, models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.key
 
 
 class Open311Client(models.Model):
@@ -400,3 +407,6 @@ class ProjectPhoto(models.Model):
 
     class Meta:
         ordering = ["pk"]
+
+    def __str__(self):
+        return self.caption or self.file.name
