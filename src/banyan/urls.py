@@ -7,7 +7,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The public doors of cases (no account): the resident's form, status page and JSON API, and Open311.
+    path("", include("banyan.cases.urls_public")),
+    path("open311/v2/", include("banyan.cases.urls_open311")),
     path("api/", include("banyan.api_urls")),
+    path("", include("banyan.cases.urls_stats")),
+    path("", include("banyan.cases.urls")),
     path("", include("banyan.ledgers.urls")),
     path("", include("banyan.core.urls")),
 ]
