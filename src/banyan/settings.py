@@ -218,3 +218,4 @@ LOGGING = {
 # HSTS includeSubDomains and preload bind the whole parent domain (often a government domain Banyan does not own)
 # to HTTPS; that is the domain owner's decision at their proxy. Every other deploy warning fails `make test`.
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+BANYAN_PUBLIC_RATE = os.environ.get("BANYAN_PUBLIC_RATE", "30/minute")  # per client address, public case intake
