@@ -410,3 +410,36 @@ class ProjectPhoto(models.Model):
 
     def __str__(self):
         return self.caption or self.file.name
+
+
+# --- Similar-case index (cases/similar.py) ---
+
+
+class CaseTerm(models.Model):
+    """One posting of the similar-case index: a case contains a character bigram (`term`, a 32-bit code of the
+    normalised bigram). Written only by `cases/similar.py`, in the transaction that writes the case.
+
+    The primary key (term, is_open, case) is the one index a lookup reads: the postings of a term, open cases
+    first, without visiting the table. `is_open` mirrors the case's state, so that a lookup among open cases
+    never gathers closed ones; the index on `case` finds a case's postings when its text or state changes."""
+
+    pk = models.CompositePrimaryKey("term", "is_open", "case")
+    term = models.IntegerField()
+    is_open = models.BooleanField()
+    # No database constraint: the bulk load writes tens of millions of postings, and a check per row would
+    # double its time. Deleting a case through the ORM still deletes its postings.
+    case = models.ForeignKey(Case, models.CASCADE, related_name="+", db_constraint=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("相似诉求索引")
+
+
+class TermCount(models.Model):
+    """How many indexed cases contain a term (its document frequency), kept with the postings. Term 0, which no
+    bigram has, holds the number of indexed cases."""
+
+    term = models.IntegerField(primary_key=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("相似诉求词频")
