@@ -5,6 +5,7 @@ import random
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from banyan.accounts.models import RoleAssignment
 from banyan.core.validators import id_check_digit
@@ -238,6 +239,49 @@ class TransferRequestFactory(factory.django.DjangoModelFactory):
     to_grid = None
     reason = factory.Sequence(lambda n: f"购房定居{n}")
     requested_by = factory.LazyFunction(lambda: make_user())
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A community office of 东联 by default; pass `grid=` for a grid's, `community=None` for a town department."""
+
+    class Meta:
+        model = "cases.Unit"
+
+    community = factory.LazyFunction(lambda: community("东联"))
+    town = factory.LazyAttribute(lambda o: o.community.town if o.community else town("丹灶镇"))
+    kind = "community_office"
+    name = factory.Sequence(lambda n: f"社区办公室{n}")
+
+
+class DeliberationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cases.Deliberation"
+
+    community = factory.LazyFunction(lambda: community("东联"))
+    title = factory.Sequence(lambda n: f"村前路路灯议事{n}")
+    held_at = factory.LazyFunction(timezone.now)
+    venue = "拾陈经济社榕树头议事厅"
+    convener = "陈书记"
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cases.Project"
+
+    community = factory.LazyFunction(lambda: community("东联"))
+    name = factory.Sequence(lambda n: f"村前路路灯安装{n}")
+    owner = "陈书记"
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case as stored; in use, cases are written by cases/services.py (which also writes their events)."""
+
+    class Meta:
+        model = "cases.Case"
+
+    community = factory.LazyFunction(lambda: community("东联"))
+    channel = "walk_in"
+    description = factory.Sequence(lambda n: f"村前路一直没有路灯，晚上很黑，有没有办法解决？{n}")
 
 
 def make_user(role: str | None = None, place=None, *, username: str | None = None, **extra):
