@@ -3,6 +3,7 @@
 import argparse
 import os
 import sys
+import time
 
 
 def _django():
@@ -82,7 +83,49 @@ def cmd_worker(args) -> None:
     if failed:
         print(_("已将%(n)d个因处理进程停止而中断的任务标记为失败。") % {"n": failed}, file=sys.stderr)
     import_files_purge()
+    from banyan.cases.tasks import deadlines_sweep
+
+    deadlines_sweep()
+    if not args.batch:
+        _sweep_every(args.sweep_seconds, deadlines_sweep)
     _call("db_worker", "--no-reload", *(["--batch"] if args.batch else []))
+
+
+def _sweep_every(seconds: float, sweep) -> None:
+    """Case deadlines are swept beside the task queue, in a thread of the worker: reminders and escalations
+    happen on time whether or not anyone opens a page. An error is logged and the next round tries again."""
+    import logging
+    import threading
+
+    from django.db import close_old_connections
+
+    def loop():
+        while True:
+            time.sleep(seconds)
+            close_old_connections()
+            try:
+                sweep()
+            except Exception:
+                logging.getLogger("banyan.cases").exception("Case deadline sweep failed")
+
+    threading.Thread(target=loop, name="case-deadlines", daemon=True).start()
+
+
+def cmd_cases(args) -> None:
+    _django()
+    if args.action == "sweep":
+        from banyan.cases.tasks import deadlines_sweep
+
+        done = deadlines_sweep()
+        print(f"reminded={done['reminded']} escalated={done['escalated']}")
+        return
+    from banyan.cases.router_commands import evaluate_router_command, train_router_command
+    from banyan.cases.routing import router_path
+
+    columns = {"text_column": args.text_column, "label_column": args.label_column, "title_column": args.title_column}
+    if args.action == "train-router":
+        sys.exit(train_router_command(args.file, out=args.model or router_path(), **columns))
+    sys.exit(evaluate_router_command(args.file, model=args.model or router_path(), **columns))
 
 
 def cmd_manage(args) -> None:
@@ -138,9 +181,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="export as this user, the rows they may export (default: a district-wide operator)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("worker", help="run background tasks (imports, exports)")
+    p = sub.add_parser("worker", help="run background tasks (imports, exports, case deadlines)")
     p.add_argument("--batch", action="store_true", help="run the queued tasks, then exit (default: keep polling)")
+    p.add_argument("--sweep-seconds", type=float, default=60,
+                   help="how often case deadlines are checked for reminders and escalation (default: %(default)s)")
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("cases", help="case router (train, evaluate) and the deadline sweep")
+    cases = p.add_subparsers(dest="action", required=True)
+    for name, what in (("train-router", "train the case router on a labelled CSV/XLSX file"),
+                       ("evaluate-router", "evaluate the trained router on a labelled CSV/XLSX file")):
+        q = cases.add_parser(name, help=what)
+        q.add_argument("--file", required=True, help="CSV (UTF-8 or GB18030) or XLSX")
+        q.add_argument("--text-column", required=True)
+        q.add_argument("--title-column")
+        q.add_argument("--label-column", required=True)
+        q.add_argument("--model", help="the model file (default: router.pkl in the data directory)")
+        q.set_defaults(func=cmd_cases)
+    cases.add_parser("sweep", help="remind and escalate by case deadlines once").set_defaults(func=cmd_cases)
 
     p = sub.add_parser("manage", help="run a Django management command, e.g. `banyan manage createsuperuser`")
     p.add_argument("rest", nargs=argparse.REMAINDER, help="the management command and its arguments")

@@ -327,15 +327,16 @@ def case_escalate(*, case: Case, by, reason: str) -> Case:
 
 @transaction.atomic
 def case_flag_difficult(*, case: Case, by, reason: str) -> Case:
-    """A difficult case (重难点) goes up the chain at once."""
+    """A difficult case (重难点) goes up the chain to the town at once, where the officers stationed in the
+    community (驻点) take it on; each level passed is a step on its timeline."""
     case = _locked(case, by)
     _expect(case, *OPEN_STATES, doing=_("列为重难点"))
     reason = _text(reason, _("理由"), limit=500)
     before = _copy(case)
     case.difficult = True
     _step(case, by, "flagged_difficult", before=before, note=reason, fields=("difficult",))
-    if _next_level(case.level) is not None:
-        _escalate(case, by, reason)
+    while _next_level(case.level) is not None:
+        case = _escalate(case, by, reason)
     return case
 
 
