@@ -51,6 +51,13 @@ class TimeLimit(models.Model):
         return self.name
 
 
+class SharedQuerySet(models.QuerySet):
+    """Reference data shared by the whole district (the category tree): every signed-in user reads all of it."""
+
+    def visible_to(self, user, action: str = "view", **kwargs):
+        return self if user.is_authenticated and action == "view" else self.none()
+
+
 class Category(models.Model):
     """A node of the category tree: the hotline's top-level classes, the dispute types of GB/T 31000, the urban
     event classes of GB/T 30428.2 and the community's own (路灯, 健身设施 ...). Shared by the whole district."""
@@ -72,6 +79,8 @@ class Category(models.Model):
     unit_kind = models.CharField(_("默认承办单位类型"), max_length=20, blank=True)
     public = models.BooleanField(_("居民可选"), default=True, help_text=_("在居民反映表单和Open311服务目录中列出"))
     order = models.PositiveIntegerField(_("排序"), default=0)
+
+    objects = SharedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = _("诉求分类")
