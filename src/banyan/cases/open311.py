@@ -424,7 +424,7 @@ def request_detail(request, request_id, *, fmt):
 @open311_view("GET")
 def token_detail(request, token, *, fmt):
     """Requests are created at once, so a token is only ever the request's own id."""
-    case = public_cases().filter(tracking_code=token.strip().upper()).only("tracking_code").first()
+    case = Case.objects.exclude(kind=Case.Kind.PETITION).filter(tracking_code=token.strip().upper()).first()
     if case is None:
         raise Open311Error(404, _("token “%(token)s” 不存在。") % {"token": token[:20]})
     return answer(fmt, "service_requests", [{"service_request_id": case.tracking_code, "token": token.strip()}])
