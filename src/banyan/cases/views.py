@@ -149,10 +149,8 @@ class CaseList(RecordList):
             found.rows = found.rows.filter(selectors.QUICK[quick]())
         page = page_of(found.rows, request.GET.get("page"), searched=bool(found.q))
         cols = columns(self.model, entry.list_fields)
-        now = timezone.now()
         rows = [{"url": reverse("record-detail", args=[entry.slug, obj.pk]),
-                 "overdue": obj.state in (CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS,
-                                          CaseState.RETURNED, CaseState.REOPENED) and obj.due_at and obj.due_at < now,
+                 "overdue": obj.is_open and obj.overdue,
                  "difficult": obj.difficult,
                  "cells": [dict(zip(("text", "url"), cell(obj, c, request.user), strict=True), label=c.label)
                            for c in cols]} for obj in page]
@@ -357,8 +355,7 @@ class DeliberationDetail(RecordDetail):
                 "candidates": list(selectors.agenda_candidates(user, obj)) if writable else [],
                 "url": reverse("deliberation-agenda", args=[obj.pk]),
                 "record_url": reverse("case-record") + f"?deliberation={obj.pk}"
-                if writable and can(user, Action.CHANGE, Case) else None,
-                "participants": [p for p in obj.participants.splitlines() if p.strip()]}]
+                if writable and can(user, Action.CHANGE, Case) else None}]
         projects = list(obj.projects.all())
         may_project = writable and can(user, Action.CHANGE, Project)
         if projects or may_project:

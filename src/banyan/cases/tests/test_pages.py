@@ -272,3 +272,18 @@ def test_party_member_records_but_does_not_dispatch(client):
     step(client, case, "dispatch", unit=unit.pk)
     case.refresh_from_db()
     assert case.state == CaseState.RECEIVED and case_events(case) == ["received"]
+
+
+def test_the_page_of_a_new_case_lists_similar_open_cases_to_merge_into(client):
+    pytest.importorskip("banyan.cases.similar")
+    secretary = make_user(Role.COMMUNITY_SECRETARY, community("东联"))
+    earlier = received(secretary, title="村前路路灯不亮", description="村前路从桥头到祠堂一段没有路灯，晚上很黑")
+    unrelated = received(secretary, title="垃圾桶满了", description="市场门口的垃圾桶三天没人清运")
+    client.force_login(secretary)
+    client.post("/cases/record/", {"kind": "request", "channel": "phone", "community": community("东联").pk,
+                                   "priority": "normal", "title": "村前路没有路灯",
+                                   "description": "村前路桥头到祠堂没有路灯，晚上太黑了"})
+    new = Case.objects.latest("pk")
+    similar = text(client.get(f"/cases/{new.pk}/")).split('id="similar"')[1].split("</section>")[0]
+    assert earlier.tracking_code in similar and unrelated.tracking_code not in similar
+    assert f'name="into" value="{earlier.pk}"' in similar
