@@ -15,15 +15,23 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from banyan.accounts.roles import Action
+from banyan.accounts.roles import Action, Level
 from banyan.cases.models import Case
 from banyan.cases.stats import GROUPINGS, case_figures, case_figures_for, period_from
-from banyan.core.scoping import can
+from banyan.core.scoping import can, user_assignments
 
 
 def grouping_labels() -> dict:
     return {"community": _("社区"), "grid": _("网格"), "category": _("分类"), "unit": _("承办单位"),
             "month": _("月份")}
+
+
+def default_grouping(user) -> str:
+    """By community for who sees several (a town, the district); by grid for a community's or a grid's people."""
+    if user.is_superuser:
+        return "community"
+    levels = {a.level for a in user_assignments(user)}
+    return "grid" if levels and levels <= {Level.COMMUNITY, Level.GRID} else "community"
 
 
 def _percent(rate) -> str:
@@ -74,9 +82,9 @@ def case_figures_page(request):
     user = request.user
     if not can(user, Action.VIEW, Case):
         raise PermissionDenied(_("您的角色不能查看民情诉求。"))
-    by = (request.GET.get("by") or "community").strip()
-    context = {"by": by, "groupings": grouping_labels().items(), "from": request.GET.get("from", ""),
-               "to": request.GET.get("to", ""), "title": _("诉求办理情况统计"),
+    by = (request.GET.get("by") or default_grouping(user)).strip()
+    context = {"by": by, "groupings": grouping_labels().items(), "from": request.GET.get("from", "").strip(),
+               "to": request.GET.get("to", "").strip(), "title": _("诉求办理情况统计"),
                "crumbs": [{"label": _("首页"), "url": reverse("home")}, {"label": _("诉求办理情况统计")}]}
     try:
         start, end = period_from(request.GET)
@@ -86,7 +94,10 @@ def case_figures_page(request):
         context["error"] = " ".join(error.messages)
         return render(request, "cases/figures.html", context, status=400)
     context.update({
-        "figures": figures, "start": start, "end": figures["to"],
+        # The month fields show the period looked at (a day given in the address: its month).
+        "from": context["from"][:7] or start.strftime("%Y-%m"),
+        "to": context["to"][:7] or figures["to"][:7],
+        "figures": figures,
         "total": figures["total"], "total_cells": _cells(figures["total"]),
         "rows": [{**r, "cells": _cells(r)} for r in figures["rows"]],
         "group_label": grouping_labels()[by],

@@ -217,6 +217,10 @@ def test_page_defaults_to_the_last_twelve_months(client, world):
     months = response.context["chart_data"]["months"]["names"]
     today = timezone.localdate(timezone=TZ)
     assert len(months) == 12 and months[-1] == f"{today.year}年{today.month}月"
+    # a community's people compare its grids; a district's or a town's its communities
+    assert response.context["by"] == "grid" and response.context["to"] == today.strftime("%Y-%m")
+    client.force_login(make_user(Role.TOWN_OFFICER, world["dl"].town))
+    assert client.get("/cases/figures/").context["by"] == "community"
 
 
 # ---------------------------------------------------------------------------------------------------------------
