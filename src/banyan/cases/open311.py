@@ -32,11 +32,17 @@ How Banyan's records map onto the standard:
 - status: `closed` for closed and merged cases, else `open`; status_notes is the reply when there is one (a
   merged case names the case it was merged into), else the state's name. agency_responsible is the handling
   unit's name; expected_datetime the deadline; updated_datetime the time of the case's last event.
-- GET requests is public, as the standard has it, and answers only what is not personal: never a name, phone or
-  email, and mobile and ID numbers typed into a description are masked. Petitions (信访) are never listed.
-  Without dates it answers the last 90 days; start_date and end_date (w3 datetimes; a bare date is a whole day in
-  Asia/Shanghai) may not span more than 90 days; newest first, at most 1000 rows. service_request_id (comma
-  separated, up to 100) overrides every other filter.
+- A tracking code is what lets a resident follow and rate their case (the status page at /t/<code>/), so it is
+  never published to whoever asks: reading requests by id (requests/{id}, tokens/{id}, GET requests with
+  service_request_id) is open to anyone holding the id, as the standard has it; listing requests without ids
+  (GET requests with dates, codes, status) needs the app's api_key and lists the requests that app posted (each
+  POST leaves a "posted" event on the app's record, which says which case it was). Where the standard reads GET
+  requests as open to all, this is the one departure, for the residents' sake.
+- What is answered is never personal: never a name, phone or email; mobile and ID numbers typed into a description
+  or an address are masked. Petitions (信访) are never answered. Without dates a listing answers the last 90 days;
+  start_date and end_date (w3 datetimes; a bare date is a whole day in Asia/Shanghai) may not span more than 90
+  days; newest first, at most 1000 rows. service_request_id (comma separated, up to 100) overrides every other
+  filter.
 
 Bad input (a wrong key, a bad date, an unknown service code or place) is answered with the error list and writes
 nothing. The staff page listing apps and issuing and revoking keys is at /open311/v2/clients/.
@@ -52,14 +58,16 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Max, OuterRef, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -75,7 +83,8 @@ from banyan.cases.open311_clients import (
     open311_client_revoke,
 )
 from banyan.core.validators import validate_contact_phone
-from banyan.events.models import Event
+from banyan.events.models import STEPS, Event
+from banyan.events.services import event_record
 from banyan.places import geo
 from banyan.places.models import Building, Community, District, Grid, Town
 
@@ -92,6 +101,9 @@ POSTED_KINDS = (Case.Kind.COMPLAINT, Case.Kind.REQUEST, Case.Kind.SUGGESTION, Ca
 # XML element of each item of a list, by the list's element (the Spark convention read backwards).
 ITEMS = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
          "endpoints": "endpoint", "formats": "format", "errors": "error"}
+
+POSTED = "open311_posted"
+STEPS.update({POSTED: gettext_noop("通过Open311提交诉求")})
 
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _ID_IN_TEXT = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?![\dXx])")
@@ -240,7 +252,8 @@ def discovery(request, *, fmt):
     return answer(fmt, "discovery", {
         "changeset": CHANGESET,
         "contact": _("榕树头 Banyan 基层治理平台。jurisdiction_id 为社区、镇街或区的12位区划代码，"
-                     "提交诉求（POST requests）时必须填写社区的代码；api_key 由区、镇街管理人员签发。"),
+                     "提交诉求（POST requests）时必须填写社区的代码；api_key 由区、镇街管理人员签发。"
+                     "按 service_request_id 查询无需 api_key；按条件列出诉求需要 api_key，只列出该应用提交的诉求。"),
         "key_service": request.build_absolute_uri(reverse("open311-clients")),
         "endpoints": [{"specification": SPECIFICATION, "url": base, "changeset": CHANGESET, "type": "production",
                        "formats": ["text/xml", "application/json"]}],
@@ -324,6 +337,12 @@ def _notice(case: Case) -> str:
         "date": timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M")}
 
 
+def posted_by(client: Open311Client):
+    """The ids of the cases an app posted, from the "posted" events on its record."""
+    return (Event.objects.filter(model="cases.open311client", object_id=client.pk, action=POSTED)
+            .annotate(case_id=Cast(KeyTextTransform("case", "data"), BigIntegerField())).values("case_id"))
+
+
 def public_cases():
     """The cases Open311 shows: every one but petitions, with what the rows name and the time of the last step."""
     last = (Event.objects.filter(model="cases.case", object_id=OuterRef("pk")).order_by().values("object_id")
@@ -372,6 +391,7 @@ def _listed(values: str) -> list[str]:
 
 
 def requests_filtered(request):
+    """The requests a GET asks for: by id for anyone holding the ids, else the api_key's app's own."""
     rows = public_cases()
     jurisdiction = _param(request, "jurisdiction_id")
     if jurisdiction:
@@ -383,6 +403,10 @@ def requests_filtered(request):
         if len(ids) > MAX_IDS:
             raise Open311Error(400, _("service_request_id 一次最多%(n)d个。") % {"n": MAX_IDS})
         return rows.filter(tracking_code__in=[i.upper() for i in ids])
+    if not _param(request, "api_key"):
+        raise Open311Error(400, _("按条件列出诉求需要 api_key（只列出该应用提交的诉求）；"
+                                  "没有 api_key 时请用 service_request_id 查询。"))
+    rows = rows.filter(pk__in=posted_by(_client(request)))
     codes = _listed(_param(request, "service_code"))
     if codes:
         known = set(Category.objects.filter(code__in=codes, public=True).values_list("code", flat=True))
@@ -577,6 +601,8 @@ def request_post(request, fmt):
                 latitude=latitude, longitude=longitude, contact_phone=phone,
                 contact_name=person_name(_param(request, "first_name"), _param(request, "last_name")))
             client_used(client)
+            event_record(by=None, action=POSTED, obj=client, note=case.tracking_code,
+                         data={"case": case.pk, "channel": Case.Channel.OPEN311})
     except ValidationError as e:
         raise Open311Error(400, _first_message(e)) from None
     return answer(fmt, "service_requests", [{

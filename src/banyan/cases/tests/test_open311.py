@@ -145,7 +145,10 @@ def test_post_receives_a_case_and_reads_back_without_personal_data(client, dongl
     assert case.contact_name == "张三" and case.contact_phone == "138****5678"
     assert case.description.endswith("\n附图：https://photos.example.org/1.jpg")
     assert Event.objects.filter(model="cases.case", object_id=case.pk, action="received").exists()
-    assert Event.objects.count() == events + 1
+    app = Open311Client.objects.get()
+    assert Event.objects.filter(model="cases.open311client", object_id=app.pk, action="open311_posted",
+                                data__case=case.pk).exists()
+    assert Event.objects.count() == events + 2
     assert Open311Client.objects.get().last_used_at is not None
 
     [row] = client.get(f"{BASE}requests/{case.tracking_code}.json").json()
@@ -245,31 +248,43 @@ def test_every_bad_post_is_refused_clearly_and_writes_nothing(client, donglian, 
 # Listing requests.
 
 
+def posted(client, donglian, key=DEMO_KEY, **extra) -> Case:
+    response = post(client, **light_report(donglian, api_key=key, **extra))
+    assert response.status_code == 200, response.content
+    return Case.objects.get(tracking_code=response.json()[0]["service_request_id"])
+
+
 @pytest.mark.django_db
-def test_listing_filters_and_defaults(client, donglian):
+def test_listing_is_the_apps_own_requests_filtered_as_the_standard_says(client, donglian, demo_key):
     now = timezone.now()
     unit = UnitFactory(community=donglian, name="东联社区办公室")
-    recent = CaseFactory(community=donglian, category=Category.objects.get(code="C-LIGHT"), unit=unit,
-                         description="路灯坏了")
-    closed = CaseFactory(community=donglian, category=Category.objects.get(code="C-ROAD"), state=CaseState.CLOSED,
-                         reply="已修复路面。", received_at=now - dt.timedelta(days=10))
-    merged = CaseFactory(community=donglian, state=CaseState.MERGED, merged_into=recent,
-                         received_at=now - dt.timedelta(days=5))
-    old = CaseFactory(community=donglian, received_at=now - dt.timedelta(days=120))
+    recent = posted(client, donglian, description="路灯坏了", first_name="四", last_name="李")
+    Case.objects.filter(pk=recent.pk).update(unit=unit)
+    closed = posted(client, donglian, service_code="C-ROAD")
+    Case.objects.filter(pk=closed.pk).update(state=CaseState.CLOSED, reply="已修复路面。",
+                                             received_at=now - dt.timedelta(days=10))
+    merged = posted(client, donglian)
+    Case.objects.filter(pk=merged.pk).update(state=CaseState.MERGED, merged_into=recent)
+    old = posted(client, donglian)
+    Case.objects.filter(pk=old.pk).update(received_at=now - dt.timedelta(days=120))
+    elsewhere = posted(client, community("罗湖"))
+    _other_app, other_key = open311_client_issue(name="别的应用", by=None)
+    others = posted(client, donglian, key=other_key)
+    recorded = CaseFactory(community=donglian, contact_name="王五")  # recorded by staff, not through this app
     petition = CaseFactory(community=donglian, kind=Case.Kind.PETITION)
-    elsewhere = CaseFactory(community=community("罗湖"))
-    CaseFactory(community=donglian, contact_name="李四", contact_phone="13900001111")
 
-    def ids(**params):
-        response = client.get(f"{BASE}requests.json", params)
+    def ids(key=DEMO_KEY, **params):
+        response = client.get(f"{BASE}requests.json", {"api_key": key, **params})
         assert response.status_code == 200, response.content
         return [r["service_request_id"] for r in response.json()]
 
     listed = ids()
-    assert recent.tracking_code in listed and closed.tracking_code in listed and elsewhere.tracking_code in listed
-    assert old.tracking_code not in listed and petition.tracking_code not in listed
-    assert "李四" not in client.get(f"{BASE}requests.json").content.decode()
-    rows = {r["service_request_id"]: r for r in client.get(f"{BASE}requests.json").json()}
+    assert set(listed) == {recent.tracking_code, closed.tracking_code, merged.tracking_code,
+                           elsewhere.tracking_code}
+    assert ids(key=other_key) == [others.tracking_code]
+    body = client.get(f"{BASE}requests.json", {"api_key": DEMO_KEY}).content.decode()
+    assert "李四" not in body and "王五" not in body
+    rows = {r["service_request_id"]: r for r in json.loads(body)}
     assert rows[recent.tracking_code]["agency_responsible"] == "东联社区办公室"
     assert rows[closed.tracking_code]["status"] == "closed"
     assert rows[closed.tracking_code]["status_notes"] == "已修复路面。"
@@ -277,9 +292,9 @@ def test_listing_filters_and_defaults(client, donglian):
     assert recent.tracking_code in rows[merged.tracking_code]["status_notes"]
 
     assert set(ids(status="closed")) == {closed.tracking_code, merged.tracking_code}
-    assert closed.tracking_code not in ids(status="open") and recent.tracking_code in ids(status="open")
+    assert set(ids(status="open")) == {recent.tracking_code, elsewhere.tracking_code}
     assert ids(service_code="C-ROAD") == [closed.tracking_code]
-    assert set(ids(service_code="C-ROAD,C-LIGHT")) == {closed.tracking_code, recent.tracking_code}
+    assert set(ids(service_code="C-ROAD,C-LIGHT", status="open,closed")) == set(listed)
     assert elsewhere.tracking_code not in ids(jurisdiction_id=donglian.code)
     assert elsewhere.tracking_code not in ids(jurisdiction_id=donglian.town.code)
     assert elsewhere.tracking_code in ids(jurisdiction_id=nanhai().code)
@@ -287,11 +302,17 @@ def test_listing_filters_and_defaults(client, donglian):
               "end_date": (now - dt.timedelta(days=100)).isoformat()}
     assert ids(**window) == [old.tracking_code]
     assert ids(start_date=(now - dt.timedelta(days=121)).strftime("%Y-%m-%dT%H:%M:%SZ")) == [old.tracking_code]
-    # service_request_id overrides every other filter, and the 90 days.
-    assert set(ids(service_request_id=f"{old.tracking_code},{recent.tracking_code}", status="closed")) == {
-        old.tracking_code, recent.tracking_code}
-    assert ids(service_request_id=petition.tracking_code) == []
 
+    # By id: anyone holding the ids reads them, whatever door the case came in by; never a petition.
+    by_id = client.get(f"{BASE}requests.json", {"service_request_id": f"{old.tracking_code},{recorded.tracking_code}",
+                                                 "status": "closed"})
+    assert {r["service_request_id"] for r in by_id.json()} == {old.tracking_code, recorded.tracking_code}
+    assert client.get(f"{BASE}requests.json", {"service_request_id": petition.tracking_code}).json() == []
+    errors(client.get(f"{BASE}requests/{petition.tracking_code}.json"), 404)
+
+    # Without ids, no key: nobody may harvest tracking codes (they let one rate a case on its status page).
+    assert "api_key" in errors(client.get(f"{BASE}requests.json"), 400)
+    errors(client.get(f"{BASE}requests.xml", {"api_key": "wrong-key"}), 403)
     for params, status, said in [
         ({"start_date": "2026-13-01"}, 400, "start_date"),
         ({"end_date": "yesterday"}, 400, "end_date"),
@@ -301,6 +322,7 @@ def test_listing_filters_and_defaults(client, donglian):
         ({"status": "pending"}, 400, "status"),
         ({"jurisdiction_id": "999999999999"}, 404, "999999999999"),
     ]:
+        params["api_key"] = DEMO_KEY
         assert said in errors(client.get(f"{BASE}requests.json", params), status)
         errors(client.get(f"{BASE}requests.xml", params), status)
 
@@ -438,6 +460,9 @@ def test_a_plain_client_discovers_lists_posts_and_reads_back(live):
         == (request_id, "open", "C-LIGHT")
     assert "13812345678" not in body.decode() and "张三" not in body.decode()
 
+    status, _, body = _fetch(live + "requests.xml?" + urllib.parse.urlencode({"api_key": DEMO_KEY, "status": "open"}))
+    assert request_id in [r.findtext("service_request_id") for r in ET.fromstring(body).findall("request")]
+
     status, _, body = _fetch(live + "requests.xml", {**report, "api_key": "wrong"})
     assert status == 403 and ET.fromstring(body).find("error").findtext("code") == "403"
 
@@ -454,7 +479,8 @@ def test_the_georeport_client_lists_and_reads_back(live):
     assert status == 200, body.decode()
     request_id = json.loads(body)[0]["service_request_id"]
     assert client.get_service_request(request_id)["description"] == "夜里大排档太吵"
-    assert request_id in [r["service_request_id"] for r in client.get_service_requests(status="open")]
+    [row] = client.get_service_requests(service_request_id=request_id)
+    assert row["service_code"] == "C-NOISE" and row["status"] == "open"
     xml_client = georeport.GeoReport(live, jurisdiction="440605123038", output_format="xml")
     assert xml_client.get_service_request(request_id)["service_code"] == "C-NOISE"
     assert any(s["service_code"] == "C-LIGHT" for s in xml_client.get_service_list())
