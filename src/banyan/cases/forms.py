@@ -3,6 +3,7 @@ onto these forms (`add_service_error`)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -258,8 +259,9 @@ class ProjectFromDecisionForm(ServiceForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.visible_to(user).filter(
             town_id=deliberation.community.town_id, active=True)
-        self.fields["cases"].queryset = deliberation.agenda.filter(
-            pk__in=Case.objects.visible_to(user, Action.CHANGE).values("pk"))
+        # The agenda's cases, and those raised at the session: who asked for what the session decided.
+        self.fields["cases"].queryset = Case.objects.visible_to(user, Action.CHANGE).filter(
+            Q(deliberations=deliberation) | Q(deliberation=deliberation)).distinct().order_by("received_at")
         self.fields["cases"].label_from_instance = lambda c: f"{c.tracking_code} {c}"
 
 

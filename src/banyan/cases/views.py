@@ -349,9 +349,13 @@ class DeliberationDetail(RecordDetail):
     def panels(self, obj) -> list[dict]:
         user = self.request.user
         writable = Deliberation.objects.visible_to(user, Action.CHANGE).filter(pk=obj.pk).exists()
-        agenda = list(obj.agenda.filter(pk__in=Case.objects.visible_to(user).values("pk"))
-                      .select_related("unit").order_by("received_at"))
-        out = [{"template": "cases/_deliberation_agenda.html", "agenda": agenda, "writable": writable,
+        visible = Case.objects.visible_to(user).values("pk")
+        agenda = list(obj.agenda.filter(pk__in=visible).select_related("unit").order_by("received_at"))
+        # Raised at the session (recorded with it) but not yet on its agenda: offered to put there in one tap.
+        raised = list(obj.raised.filter(pk__in=visible).exclude(pk__in=[c.pk for c in agenda])
+                      .order_by("received_at"))
+        out = [{"template": "cases/_deliberation_agenda.html", "agenda": agenda, "raised": raised,
+                "writable": writable,
                 "candidates": list(selectors.agenda_candidates(user, obj)) if writable else [],
                 "url": reverse("deliberation-agenda", args=[obj.pk]),
                 "record_url": reverse("case-record") + f"?deliberation={obj.pk}"

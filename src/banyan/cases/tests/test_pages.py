@@ -202,6 +202,16 @@ def test_deliberation_becomes_a_project_and_the_board_shows_it_without_personal_
     page = text(client.get(f"/deliberations/{session.pk}/"))
     assert "村前路没有路灯" in page and "陈伯（乡贤）" in page and "转为项目" in page
 
+    form = text(client.get(f"/cases/record/?deliberation={session.pk}"))
+    assert 'value="deliberation" selected' in form
+    client.post("/cases/record/", {"kind": "suggestion", "channel": "deliberation", "community": donglian.pk,
+                                   "priority": "normal", "description": "会上提出：祠堂前加装监控",
+                                   "deliberation": session.pk})
+    raised = Case.objects.get(description="会上提出：祠堂前加装监控")
+    assert raised.deliberation == session and not session.agenda.filter(pk=raised.pk).exists()
+    page = text(client.get(f"/deliberations/{session.pk}/"))
+    assert "尚未列入议程" in page and "祠堂前加装监控" in page
+
     answer = client.post(f"/deliberations/{session.pk}/project/", {
         "name": "村前路路灯安装", "decision": "安装12盏太阳能路灯", "owner": "陈书记", "budget": "36000",
         "public": "on", "cases": [c.pk for c in asked]})
