@@ -119,8 +119,8 @@ def test_concurrent_submissions_are_each_stored_exactly_once(server):
     base, database = server
     code = database.community_code()
     run = f"run{random.randrange(10**6)}"
-    bodies = {f"{run}-key-{i}": {"community": code, "description": f"{run} 并发第{i}号：楼道灯不亮", "category": "C-LIGHT"}
-              for i in range(DISTINCT)}
+    bodies = {f"{run}-key-{i}": {"community": code, "description": f"{run} 并发第{i}号：楼道灯不亮",
+                                 "category": "C-LIGHT"} for i in range(DISTINCT)}
     keys = list(bodies)
     sends = [(key, bodies[key]) for key in keys]
     # Half of the repeats go right beside their original, so that both are in flight at once; the rest later.
