@@ -4,8 +4,8 @@
 every machine: all randomness comes from streams seeded by (seed, community, topic), every date is fixed
 (figures.AS_OF is the demo's "today"). It runs in stages, one progress bar each, all in one transaction (a load
 that fails leaves the database as it was): reset → places → rentals → enterprises → residents → party →
-accounts. See figures.py for what `scale` shrinks, and reset.py for which rows are the demo's and why a
-database holding other data is refused.
+accounts → workflows → cases. See figures.py for what `scale` shrinks, and reset.py for which rows are the demo's
+and why a database holding other data is refused.
 """
 
 import sys
@@ -17,7 +17,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from banyan.cases.models import Case, Deliberation, Project, Unit
 from banyan.demo.accounts import DEMO_ACCOUNTS, DemoAccount, accounts_create, accounts_table
+from banyan.demo.cases import cases_build
 from banyan.demo.census import census_take, people_count
 from banyan.demo.enterprises import enterprises_build
 from banyan.demo.figures import COMMUNITIES
@@ -56,7 +58,7 @@ from banyan.places.models import Building, Community, Dwelling, Estate, Grid, In
 __all__ = ["DEMO_ACCOUNTS", "DemoAccount", "OtherData", "demo_load", "demo_reset"]
 
 COUNTED = (Grid, Estate, Building, Dwelling, IndustrialPark, Enterprise, RentalProperty, RentalRoom, Tenancy,
-           Household, Resident, PartyOrg, PartyMember)
+           Household, Resident, PartyOrg, PartyMember, Unit, Case, Deliberation, Project)
 
 
 @contextmanager
@@ -106,6 +108,8 @@ def demo_build(sites: list[Site], scale: float) -> None:
         bar.update(len(accounts_create()))
     with stage("workflows", 4, "人") as bar:
         bar.update(workflows_build(ids))
+    with stage("cases", len(sites), "社区") as bar:
+        cases_build(sites, scale, bar)
 
 
 def demo_summary(seed: int, scale: float, seconds: float) -> dict:

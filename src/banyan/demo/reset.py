@@ -2,9 +2,10 @@
 
 The demo's rows are the rows it created, and whatever has since been attached to them:
 - each load records, in a `DemoLoad` row, the range of primary keys it took in every table of the apps it writes
-  (OWNING_APPS: places below the division tree, people, party). Keys only grow, on SQLite (AUTOINCREMENT) and
-  PostgreSQL (sequences) alike, and the load holds those tables while it writes them, so a row added before or
-  after it (by a person, by an import) falls outside;
+  (OWNING_APPS: places below the division tree, people, party, cases but for its reference data and its
+  similar-case index). Keys only grow, on SQLite (AUTOINCREMENT) and PostgreSQL (sequences) alike, and the load
+  holds those tables while it writes them, so a row added before or after it (by a person, by an import) falls
+  outside;
 - a row of any table that points at a demo row (a tenant registered in a demo room, a grid drawn under a demo
   grid, a role held at one) is the demo's too: it was made inside the demo and cannot outlive what it points at.
   These are found by following foreign keys, so a new app needs no change here (a new demo stage that writes
@@ -15,8 +16,9 @@ demo beside that data and deletes only the demo's rows. A fresh database (the di
 
 Never deleted: the event log (the `events` app: it has no foreign keys to records, and is excluded by name so
 that none added later could reach it), users (the demo accounts are refreshed by the accounts stage; the log may
-name them; their roles and API tokens go), and the division tree. A database loaded by a version before loads were
-recorded is recognised by its demo accounts (migration 0001), and its rows below the division tree taken as that
+name them; their roles and API tokens go), the division tree, and the category tree and time limits of cases.
+A database loaded by a version before loads were recorded is recognised by its demo accounts (migration 0001), and
+its rows below the division tree taken as that
 demo's, as that version deleted all of them on every load.
 """
 
@@ -31,10 +33,15 @@ from banyan.accounts.models import RoleAssignment, User
 from banyan.demo.accounts import DEMO_ACCOUNTS
 from banyan.demo.models import DemoLoad
 
-OWNING_APPS = ("places", "people", "party")
+OWNING_APPS = ("places", "people", "party", "cases")
 DIVISIONS = {"places.district", "places.town", "places.community"}
+# The cases' reference data (the category tree and time limits), loaded by migration like the division tree.
+REFERENCE = {"cases.category", "cases.timelimit"}
+# The similar-case index: derived from the cases, made afresh after the demo's are written or deleted (and its
+# postings have a composite primary key, which the SQL here cannot name).
+DERIVED = {"cases.caseterm", "cases.termcount"}
 NEVER_APPS = {"events", "demo"}  # the log, and the demo's own record (replaced by reset itself)
-KEPT = DIVISIONS | {User._meta.label_lower}
+KEPT = DIVISIONS | REFERENCE | {User._meta.label_lower}
 INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField"}
 
 
@@ -51,7 +58,7 @@ class OtherData(Exception):
 def owned_models() -> list[type[models.Model]]:
     return [model for label in OWNING_APPS
             for model in apps.get_app_config(label).get_models(include_auto_created=True)
-            if model._meta.label_lower not in DIVISIONS]
+            if model._meta.label_lower not in DIVISIONS | REFERENCE | DERIVED]
 
 
 def qn(name: str) -> str:
@@ -113,7 +120,7 @@ class DemoRows:
         self.spans = recorded_keys()
         self.attached: dict[type[models.Model], list] = defaultdict(list)
         reachable = [model for model in apps.get_models(include_auto_created=True)
-                     if model._meta.app_label not in NEVER_APPS and model._meta.label_lower not in KEPT]
+                     if model._meta.app_label not in NEVER_APPS and model._meta.label_lower not in KEPT | DERIVED]
         with connection.cursor() as cursor:
             while self._attach(reachable, cursor):
                 pass
@@ -212,7 +219,16 @@ def demo_reset(rows: DemoRows | None = None) -> int:
             cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {tables[model]}")
             deleted += max(cursor.rowcount, 0)
     DemoLoad.objects.all().delete()
+    if any(model._meta.label_lower == "cases.case" for model in tables):
+        similar_index_renew()
     return deleted
+
+
+def similar_index_renew() -> None:
+    """The similar-case index without the deleted cases' postings (the SQL above bypasses the ORM's cascade)."""
+    from banyan.cases.similar import similar_index_rebuild
+
+    similar_index_rebuild()
 
 
 def demo_present() -> bool:
