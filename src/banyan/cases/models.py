@@ -392,13 +392,14 @@ class Project(CommunityPlace):
         return self.name
 
 
-class Milestone(CommunityPlace):
+class Milestone(models.Model):
+    """A step of a project's plan; seen and changed on its project's page, by who may change the project (each
+    change an event on the project's timeline)."""
+
     project = models.ForeignKey(Project, models.CASCADE, related_name="milestones", verbose_name=_("项目"))
     name = models.CharField(_("节点"), max_length=100)
     due_on = models.DateField(_("计划日期"), null=True, blank=True)
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
-
-    place_from = "project"
 
     class Meta:
         verbose_name = verbose_name_plural = _("项目节点")
@@ -442,6 +443,9 @@ class CaseTerm(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = _("相似诉求索引")
 
+    def __str__(self):
+        return f"{self.term}@{self.case_id}"
+
 
 class TermCount(models.Model):
     """How many indexed cases contain a term (its document frequency), kept with the postings. Term 0, which no
@@ -452,3 +456,6 @@ class TermCount(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = _("相似诉求词频")
+
+    def __str__(self):
+        return f"{self.term}×{self.n}"

@@ -358,10 +358,22 @@ def case_petition_forward(*, case: Case, by, note: str) -> Case:
 def case_instruct(*, case: Case, by, instruction: str) -> Case:
     """An instruction from above (批示), on the same timeline; only who works above the case's community."""
     case = _locked(case, by)
-    if not any(a.level in (Level.TOWN, Level.DISTRICT) for a in _assignments(by)) and not by.is_superuser:
-        raise PermissionDenied(_("只有镇街或区的工作人员可以批示。"))
+    if not by.is_superuser and not any(_above(a, case) for a in _assignments(by)):
+        raise PermissionDenied(_("只有该诉求所在镇街或区的工作人员可以批示。"))
     _step(case, by, "instructed", before=_copy(case), note=_text(instruction, _("批示内容"), limit=500))
     return case
+
+
+def _above(assignment, case: Case) -> bool:
+    """Whether a role held at a town or the district, that may change cases, covers the case's place."""
+    from banyan.accounts.roles import allows
+
+    if not allows(assignment.role, Action.CHANGE, "cases.case"):
+        return False
+    town = case.community.town
+    if assignment.level == Level.TOWN:
+        return assignment.town_id == town.pk
+    return assignment.level == Level.DISTRICT and assignment.district_id == town.district_id
 
 
 def _assignments(user):

@@ -723,6 +723,13 @@ class RecordReveal(EntryView):
         return render(request, "core/detail.html", context)
 
 
+def steps_only(request, model):
+    """405 for the generic edit or delete of a kind that changes only through its steps (a case): the same answer
+    for every record, before looking at any."""
+    reason = _("“%(kind)s”只能通过办理步骤改变，不能直接修改或删除。") % {"kind": model._meta.verbose_name}
+    return render(request, "403.html", {"title": reason, "reason": reason}, status=405)
+
+
 class RecordFormView(EntryView):
     """Create (no pk) or edit: the generated form, saved through record_save; its refusals shown on the form."""
 
@@ -731,6 +738,8 @@ class RecordFormView(EntryView):
     def dispatch(self, request, *args, **kwargs):
         write = "update" if kwargs.get("pk") else "create"
         if request.user.is_authenticated and not self.entry.allows(write):
+            if write == "update" and can(request.user, Action.CHANGE, self.model):
+                return steps_only(request, self.model)
             raise PermissionDenied(_("“%(kind)s”不能在页面上新增或修改。") % {"kind": self.model._meta.verbose_name})
         return super().dispatch(request, *args, **kwargs)
 
@@ -787,6 +796,8 @@ class RecordDelete(EntryView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not self.entry.allows("delete"):
+            if can(request.user, Action.CHANGE, self.model):
+                return steps_only(request, self.model)
             raise PermissionDenied(_("“%(kind)s”不能在页面上删除。") % {"kind": self.model._meta.verbose_name})
         return super().dispatch(request, *args, **kwargs)
 
