@@ -135,18 +135,22 @@ def _coordinate(value, label: str, bound: int) -> Decimal | None:
     return number.quantize(Decimal("0.000001"))
 
 
+def _id(value) -> int | None:
+    """A row id as a client may send it (a number or digits), within what a database column holds."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
 def _category(value) -> Category | None:
     """By code ("C-LIGHT") or id; only the categories residents may choose."""
     if value is None or value == "":
         return None
     rows = Category.objects.filter(public=True)
-    if isinstance(value, int) and not isinstance(value, bool):
-        found = rows.filter(pk=value).first()
-    elif isinstance(value, str):
-        value = value.strip()
-        found = rows.filter(code=value).first() or (rows.filter(pk=int(value)).first() if value.isdigit() else None)
-    else:
-        found = None
+    found = rows.filter(code=value.strip()).first() if isinstance(value, str) else None
+    if found is None and _id(value) is not None:
+        found = rows.filter(pk=_id(value)).first()
     if found is None:
         raise ValidationError(_("分类“%(value)s”不存在或不可选择。") % {"value": str(value)[:30]})
     return found
@@ -155,10 +159,9 @@ def _category(value) -> Category | None:
 def _building(value, community: Community | None) -> Building | None:
     if value is None or value == "":
         return None
-    text = str(value).strip() if isinstance(value, int | str) and not isinstance(value, bool) else ""
     found = None
-    if text.isdigit() and community is not None:
-        found = Building.objects.filter(pk=int(text), community=community).select_related("estate").first()
+    if _id(value) is not None and community is not None:
+        found = Building.objects.filter(pk=_id(value), community=community).select_related("estate").first()
     if found is None:
         raise ValidationError(_("所选楼栋不存在或不属于该社区。"))
     return found
@@ -339,9 +342,9 @@ def _poster_building(request, community: Community) -> Building | None:
     value = request.GET.get("building", "")
     if not value:
         return None
-    if not value.isdigit():
+    if _id(value) is None:
         raise Http404
-    return get_object_or_404(Building.objects.select_related("estate"), pk=int(value), community=community)
+    return get_object_or_404(Building.objects.select_related("estate"), pk=_id(value), community=community)
 
 
 def category_groups() -> list[tuple[str, list[tuple[int, str]]]]:
@@ -399,8 +402,8 @@ def intake_form(request, code: str):
         building = _poster_building(request, community)
         return render(request, "cases/public_form.html", _form_context(community, building, key=_new_key()))
     post = request.POST
-    building = Building.objects.filter(pk=post["building"], community=community).select_related("estate").first() \
-        if post.get("building", "").isdigit() else None
+    building = Building.objects.filter(pk=_id(post["building"]), community=community).select_related("estate") \
+        .first() if _id(post.get("building", "")) is not None else None
     key = post.get("key", "")
     key = key if _KEY.match(key) else _new_key()
     values = {name: post.get(name, "") for name in ("description", "category", "address", "contact_name",
@@ -522,7 +525,7 @@ def api_cases(request):
         return _json_error(415, _("请以 JSON 格式提交（Content-Type: application/json）。"))
     try:
         data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return _json_error(400, _("请求内容不是有效的 JSON。"))
     if not isinstance(data, dict):
         return _json_error(400, _("请求内容应为 JSON 对象。"))

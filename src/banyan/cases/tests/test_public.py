@@ -208,6 +208,9 @@ def test_api_creates_once_per_key_and_refuses_the_key_with_another_body(client, 
     ({"contact": "王 1381234"}, "contact"),
     ({"contact": {"name": "王", "phone": "abc"}}, "contact"),
     ({"building": 99999999}, "building"),
+    ({"building": 10**30}, "building"),
+    ({"category": 10**30}, "category"),
+    ({"category": "99999999999999999999999"}, "category"),
     ({"secret": "x"}, "secret"),
 ])
 def test_api_refuses_bad_fields_in_chinese_and_changes_nothing(client, donglian, change, field):
@@ -224,6 +227,8 @@ def test_api_refuses_what_is_not_json(client, donglian):
     broken = client.post(API, data=b"{not json", content_type="application/json")
     assert broken.status_code == 400 and "JSON" in broken.json()["detail"]
     assert client.post(API, data=b"[1, 2]", content_type="application/json").status_code == 400
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert client.post(API, data=deep, content_type="application/json").status_code == 400
     assert client.post(API, data=b"\xff\xfe\x00", content_type="application/json").status_code == 400
     assert client.get(API).status_code == 405
     assert not Case.objects.exists()
