@@ -76,6 +76,8 @@ def _step(case: Case, by, action: str, *, before: Case | None = None, note: str 
     """Save the case's changed fields and write the step's event: from → to state, the note, what changed."""
     if fields:
         case.save(update_fields=[*fields])
+        if "state" in fields:  # the similar-case index offers open cases only
+            _index(case)
     changes = record_changes(before, case) if before is not None else []
     payload = {"from": before.state if before is not None else "", "to": case.state, **(data or {})}
     return event_record(by=by, action=action, obj=case, changes=changes, note=note, data=payload)
@@ -112,10 +114,8 @@ def _suggest(case: Case) -> None:
 
 
 def _index(case: Case) -> None:
-    try:
-        from banyan.cases.similar import similar_index_add
-    except ImportError:  # the similar-case index is optional until it is installed
-        return
+    from banyan.cases.similar import similar_index_add
+
     similar_index_add(case)
 
 
