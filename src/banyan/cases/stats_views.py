@@ -8,7 +8,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -17,7 +23,7 @@ from rest_framework.views import APIView
 
 from banyan.accounts.roles import Action, Level
 from banyan.cases.models import Case
-from banyan.cases.stats import GROUPINGS, case_figures, case_figures_for, period_from
+from banyan.cases.stats import GROUPINGS, case_figures_by, case_figures_for, period_from
 from banyan.core.scoping import can, user_assignments
 
 
@@ -88,8 +94,8 @@ def case_figures_page(request):
                "crumbs": [{"label": _("首页"), "url": reverse("home")}, {"label": _("诉求办理情况统计")}]}
     try:
         start, end = period_from(request.GET)
-        figures = case_figures(user, by=by, start=start, end=end)
-        months = figures if by == "month" else case_figures(user, by="month", start=start, end=end)
+        found = case_figures_by(user, [by] if by == "month" else [by, "month"], start=start, end=end)
+        figures, months = found[by], found["month"]
     except ValidationError as error:
         context["error"] = " ".join(error.messages)
         return render(request, "cases/figures.html", context, status=400)
@@ -110,9 +116,17 @@ def case_figures_page(request):
 # ---------------------------------------------------------------------------------------------------------------
 # The API.
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True})
+class GroupKeyField(serializers.Field):
+    """A community's, grid's, category's or unit's id, or a month as YYYY-MM."""
+
+    def to_representation(self, value):
+        return value
+
+
 _ROW_FIELDS = {
-    "key": serializers.CharField(allow_null=True, help_text=(
-        "分组的键：社区、网格、分类、承办单位的编号，或月份 YYYY-MM；无网格、未分类、未派单为 null")),
+    "key": GroupKeyField(allow_null=True, help_text=(
+        "分组的键：社区、网格、分类、承办单位的编号（整数），或月份 YYYY-MM；无网格、未分类、未派单为 null")),
     "label": serializers.CharField(help_text="分组名称"),
     "received": serializers.IntegerField(help_text="受理量（不含已合并的重复诉求）"),
     "responded": serializers.IntegerField(help_text="24小时内响应的（特急：期限内）"),
@@ -159,7 +173,7 @@ class CaseFiguresView(APIView):
         ],
         responses={
             200: inline_serializer("CaseFigures", fields={
-                "by": serializers.ChoiceField(choices=GROUPINGS),
+                "by": serializers.CharField(help_text="分组：community、grid、category、unit 或 month"),
                 "from": serializers.DateField(help_text="统计期第一天"),
                 "to": serializers.DateField(help_text="统计期最后一天"),
                 "total": CaseFigureRowSerializer(),

@@ -149,7 +149,7 @@ def test_api_answers_the_figures(client, world):
     body = response.json()
     assert (body["from"], body["to"], body["by"]) == ("2026-03-01", "2026-04-30", "unit")
     assert body["total"]["p90_hours"] == 82.0 and body["total"]["satisfaction_rate"] == 0.6667
-    assert {r["label"] for r in body["rows"]} == {"东联社区办公室", "未派单"}
+    assert {r["label"]: r["key"] for r in body["rows"]} == {"东联社区办公室": world["unit"].pk, "未派单": None}
 
 
 def test_api_dates_bound_the_period_by_day(client, world):
