@@ -337,7 +337,10 @@ def main():
 
     started = time.perf_counter()
     communities = list(Community.objects.order_by("pk").values_list("pk", flat=True))
+    # Residents say the same things in many ways: half the cases are told in the words a rewording uses, so
+    # that its greetings, synonyms and typos are as common in the data as in life, not clues to the planted ones.
     texts = [concern(rng) for _ in range(args.cases)]
+    texts = [reworded(text, rng) if rng.random() < 0.5 else text for text in texts]
     # Some communities raise more: a few large ones, many small ones.
     homes = [communities[min(int(rng.paretovariate(1.2)) - 1, len(communities) - 1)] for _ in range(args.cases)]
     # The planted rewordings take the places of random cases; each names the case it rewords (a different one).

@@ -33,10 +33,10 @@ from banyan.cases.models import OPEN_STATES, Case, CaseTerm, TermCount
 MAX_CHARS = 5000
 # Candidates are gathered by the rarest bigrams of the text only: rare ones tell cases apart, and each common one
 # (小区, 解决) would add tens of thousands of postings to read.
-GATHER_TERMS = 16
+GATHER_TERMS = 32
 # Postings a lookup may read to gather candidates; the rarest terms are taken until this is spent (the rarest
 # one always). Keeps a lookup of a vague text ("路灯坏了") as quick as one of a specific text.
-GATHER_POSTINGS = 12_000
+GATHER_POSTINGS = 10_000
 # Cases re-ranked on their full text.
 CANDIDATES = 50
 # Same community first among near-equal scores: a case of the same community ranks as if it scored this much more.
@@ -257,15 +257,15 @@ def _gathering(query: set[int], df: dict[int, int]) -> list[int]:
     return chosen
 
 
-def _candidates(chosen: list[int], *, open_only: bool, exclude_id: int | None) -> list[int]:
-    """The cases sharing the most of the chosen terms, from the index alone."""
+def _candidates(chosen: list[int], *, open_only: bool, exclude_id: int | None):
+    """The cases sharing the most of the chosen terms, from the index alone (a subquery: one round trip)."""
     postings = CaseTerm.objects.filter(term__in=chosen)
     if open_only:
         postings = postings.filter(is_open=True)
     if exclude_id is not None:
         postings = postings.exclude(case_id=exclude_id)
-    ranked = postings.values("case_id").annotate(hits=Count("*")).order_by("-hits", "-case_id")[:CANDIDATES]
-    return [row["case_id"] for row in ranked]
+    ranked = postings.values("case_id").annotate(hits=Count("*")).order_by("-hits", "-case_id")
+    return ranked.values("case_id")[:CANDIDATES]
 
 
 def _idf(n: int, docs: int) -> float:
@@ -284,8 +284,8 @@ def similar_cases(text: str, *, community_id: int | None = None, exclude_id: int
     chosen = _gathering(query, df)
     if not chosen:
         return []
-    ids = _candidates(chosen, open_only=open_only, exclude_id=exclude_id)
-    rows = Case.objects.filter(pk__in=ids).values_list("pk", "title", "description", "community_id", "state")
+    rows = Case.objects.filter(pk__in=_candidates(chosen, open_only=open_only, exclude_id=exclude_id)).order_by() \
+        .values_list("pk", "title", "description", "community_id", "state")
     weight = {term: _idf(df.get(term, 0), docs) ** 2 for term in query}
     query_norm = math.sqrt(sum(weight.values()))
     # A candidate's own terms that the text lacks count as a typical term of the text: reading their frequencies
