@@ -69,8 +69,9 @@ def catalog_rows() -> list[tuple[str, str, str, str, str]]:
 
 def catalog_ensure(apps=None) -> None:
     """Create what is missing of the time limits and the category tree; never changes what staff configured."""
-    get = apps.get_model if apps is not None else __import__("django.apps").apps.get_model
-    TimeLimit, Category = get("cases", "TimeLimit"), get("cases", "Category")
+    if apps is None:
+        from django.apps import apps
+    TimeLimit, Category = apps.get_model("cases", "TimeLimit"), apps.get_model("cases", "Category")
     limits = {}
     for code, name, hours, days, working, extension, remind in TIME_LIMITS:
         limits[code], _ = TimeLimit.objects.get_or_create(code=code, defaults={

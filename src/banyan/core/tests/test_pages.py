@@ -13,12 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from banyan.accounts.roles import Role
+from banyan.cases.models import Category
 from banyan.core.pii import pii_reveal
 from banyan.core.registry import ENTRIES
 from banyan.core.testing import (
     PASSWORD,
     BuildingFactory,
+    CaseFactory,
     CooperativeFactory,
+    DeliberationFactory,
     DwellingFactory,
     EnterpriseFactory,
     EstateFactory,
@@ -27,12 +30,14 @@ from banyan.core.testing import (
     IndustrialParkFactory,
     PartyMemberFactory,
     PartyOrgFactory,
+    ProjectFactory,
     PropertyCompanyFactory,
     RentalPropertyFactory,
     RentalRoomFactory,
     ResidentFactory,
     TenancyFactory,
     TransferRequestFactory,
+    UnitFactory,
     community,
     make_user,
     nanhai,
@@ -205,6 +210,9 @@ def kit():
     EnterpriseFactory(grid=grid, park=IndustrialParkFactory(grid=grid))
     PartyMemberFactory(org=PartyOrgFactory(parent=PartyOrgFactory(level="committee")))
     CooperativeFactory()
+    unit = UnitFactory(grid=grid, kind="grid")
+    project = ProjectFactory(deliberation=DeliberationFactory(), unit=unit)
+    CaseFactory(grid=grid, unit=unit, project=project, category=Category.objects.first())
 
 
 # Personal numbers: masked everywhere, revealed once with a reason
