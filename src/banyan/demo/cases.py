@@ -46,6 +46,7 @@ from banyan.demo.figures import AS_OF, EstatePlan
 from banyan.demo.identities import LOCAL_SURNAMES, phone_number
 from banyan.demo.site import Site
 from banyan.events.models import Event
+from banyan.events.services import record_changes
 from banyan.places.models import Building, Grid
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -750,7 +751,16 @@ def seeds_chain(writer: Writer) -> tuple[Deliberation, list[Project], list[Timel
             writer.rate(tl, done + dt.timedelta(days=2), "satisfied")
             writer.close(tl, done + dt.timedelta(days=2, hours=1))
         timelines.append(tl)
+    Event.objects.bulk_create([created(deliberation, SEEDS_HELD + dt.timedelta(hours=3), secretary),
+                               *(created(project, dt.datetime(2025, 3, 18, 15, 30, tzinfo=TZ), secretary)
+                                 for project in made)])
     return deliberation, made, timelines
+
+
+def created(obj, at: dt.datetime, by) -> Event:
+    """The event a page's save would have written for a deliberation or project, dated when it was entered."""
+    return Event(at=at, user=by, action=Event.Action.CREATED, model=obj._meta.label_lower, object_id=obj.pk,
+                 object_repr=str(obj)[:200], community_id=obj.community_id, changes=record_changes(None, obj))
 
 
 def captains_meetings(site: Site, users: dict[str, User]) -> list[Deliberation]:
@@ -773,6 +783,7 @@ def captains_meetings(site: Site, users: dict[str, User]) -> list[Deliberation]:
                                          received_at__gte=held - dt.timedelta(days=91)).order_by("received_at", "pk")
             deliberation.agenda.set(list(agenda[:3]))
             rows.append(deliberation)
+    Event.objects.bulk_create([created(row, row.held_at + dt.timedelta(hours=3), users["luohu"]) for row in rows])
     return rows
 
 
@@ -808,7 +819,7 @@ def live_cases(site: Site, units: Units, grids: list[dict], users: dict[str, Use
                                  description=f"{grid['label']}有住户在楼道长期堆放旧家具和纸箱，影响通行，请网格员上门劝导清理。")
     made.append(services.case_dispatch(case=sent, unit=unit, by=secretary, note="请网格员今日上门处理。"))
     urgent = services.case_receive(by=secretary, community=community, grid=grid_row, channel=Case.Channel.PHONE,
-                                   category=categories["C-FIRE"], priority=Case.Priority.URGENT,
+                                   category=categories["C-FIRE"], priority=Case.Priority.EMERGENCY,
                                    title=f"{grid['label']}出租屋飞线充电",
                                    description=f"{grid['label']}有出租屋从窗口拉线给电动车充电，电线就挂在楼道，"
                                                "存在火灾隐患，请尽快处理。",

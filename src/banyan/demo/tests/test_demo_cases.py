@@ -57,6 +57,8 @@ def test_the_seeds_concerns_were_raised_under_the_banyan_tree_and_became_project
     assert deliberation.community.name == "东联" and deliberation.cooperative.name == "拾陈经济社"
     assert deliberation.convener == User.objects.get(username="donglian").display_name
     assert "乡贤" in deliberation.participants and deliberation.minutes and deliberation.decisions
+    entered = Event.objects.get(model="cases.deliberation", object_id=deliberation.pk, action=Event.Action.CREATED)
+    assert entered.at > deliberation.held_at and entered.user.username == "donglian"
     lights = Case.objects.get(description="村前路一直没有路灯，有没有办法解决？")
     fitness = Case.objects.get(description="新村公园建好了，能不能装些健身器材？")
     assert (lights.category.name, fitness.category.name) == ("路灯", "健身设施")
@@ -130,6 +132,10 @@ def test_every_secretary_and_the_grid_worker_have_cases_to_do(demo):
     for username in ("donglian", "luohu", "denghu", "fengming", "luohu-grid"):
         todos = case_todos(User.objects.get(username=username))
         assert todos, username
+        # Urgent ones first (difficult cases, emergencies): among them the fire hazard phoned in today, due
+        # within two hours.
+        urgent = [t for t in todos if t.urgent]
+        assert todos[:len(urgent)] == urgent and any("飞线充电" in t.title for t in urgent), username
     grid_worker = User.objects.get(username="luohu-grid")
     mine = Case.objects.filter(unit__members=grid_worker, state__in=(CaseState.DISPATCHED, CaseState.IN_PROGRESS))
     assert mine.exists()
