@@ -2,7 +2,8 @@
 case and every step of it are actions that call its service. There is no generic update or delete of a case."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +15,7 @@ from banyan.core.api.views import RecordReadViewSet, service_errors
 from banyan.places.models import Building, Community, Grid
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class Scoped(serializers.PrimaryKeyRelatedField):
     """A related id the user may act on; any other answers as an id that does not exist."""
 

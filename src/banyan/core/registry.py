@@ -7,6 +7,7 @@ entry may name its own view classes and viewset (subclasses of the generic ones)
 edit / delete off when its records change only through services, and carry actions on its viewset.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import import_module
@@ -47,6 +48,25 @@ class Entry:
     @cached_property
     def view_classes(self) -> dict[str, type]:
         return {kind: import_string(path) for kind, path in self.views.items()}
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    """A page of an app beyond its registries (figures, a tool), listed in the menu group `group` for users that
+    `allowed(user)` admits."""
+
+    group: str  # a menu group's Chinese message id, as entries name theirs
+    label: str
+    url_name: str
+    allowed: Callable
+
+
+MENU_LINKS: list[MenuLink] = []
+
+
+def menu_link(link: MenuLink) -> None:
+    """Register a menu link (an app's `ready()`)."""
+    MENU_LINKS.append(link)
 
 
 def _gather() -> tuple[Entry, ...]:

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from banyan.accounts.roles import Action
-from banyan.core.registry import ENTRIES
+from banyan.core.registry import ENTRIES, MENU_LINKS
 from banyan.core.scoping import can, user_assignments
 
 register = template.Library()
@@ -32,6 +32,10 @@ def registry_menu(context) -> list[dict]:
             url = reverse("record-list", args=[entry.slug])
             items.append({"label": entry.model._meta.verbose_name_plural, "url": url,
                           "active": request.path.startswith(url)})
+        for link in MENU_LINKS:
+            if _(link.group) == label and link.allowed(request.user):
+                url = reverse(link.url_name)
+                items.append({"label": _(link.label), "url": url, "active": request.path.startswith(url)})
         if items:
             groups.append({"label": label, "items": items})
     tools = _tools(request)
