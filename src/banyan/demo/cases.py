@@ -396,6 +396,8 @@ class Writer:
             grid, building = self.spot(concern)
         texts = texts or self.texts(concern, grid, building)
         channel = channel or rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
+        if kind is None and concern.kind == K.COMPLAINT and rng.random() < 0.03:
+            kind, channel = K.PETITION, Case.Channel.WALK_IN  # a complaint brought as a petition (60 days)
         priority = Case.Priority.URGENT if concern.code in ("C-FIRE", "C-UTILITIES") else Case.Priority.NORMAL
         if rng.random() < 0.02:
             priority = Case.Priority.EMERGENCY

@@ -105,7 +105,9 @@ def test_some_cases_are_overdue_escalated_difficult_and_a_petition_went_both_way
     escalated = Case.objects.filter(escalations__gt=0)
     assert escalated.filter(level="town").exists() and escalated.filter(level="community").exists()
     assert Case.objects.filter(difficult=True, level="town").exists()
-    petition = Case.objects.get(kind=Case.Kind.PETITION, community__name="东联")
+    forwarded = Event.objects.filter(model="cases.case", action="petition_forwarded").values("object_id")
+    petition = Case.objects.get(pk__in=forwarded, community__name="东联")
+    assert petition.kind == Case.Kind.PETITION and petition.state == CaseState.CLOSED
     actions = [e.action for e in timeline(petition)]
     assert actions.index("petition_forwarded") < actions.index("instructed") < actions.index("replied")
     instructed = next(e for e in timeline(petition) if e.action == "instructed")
