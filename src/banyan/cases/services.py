@@ -486,3 +486,89 @@ def body_hash(payload: dict) -> str:
     import json
 
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deliberations and projects: what the generic record_save cannot write (the agenda, a project's milestones and
+# photos), each an event on the deliberation's or the project's timeline.
+
+STEPS.update({
+    "agenda_added": gettext_noop("列入议程"), "agenda_removed": gettext_noop("移出议程"),
+    "milestone_added": gettext_noop("新增项目节点"), "milestone_done": gettext_noop("项目节点完成"),
+    "photo_added": gettext_noop("上传项目照片"),
+})
+
+
+def _changeable(model, obj, by):
+    found = model.objects.visible_to(by, Action.CHANGE).select_for_update(of=("self",)).filter(pk=obj.pk).first()
+    if found is None:
+        raise PermissionDenied(_("该记录不在您的管辖范围内。"))
+    return found
+
+
+@transaction.atomic
+def deliberation_agenda_change(*, deliberation, case: Case, by, add: bool) -> None:
+    """Put an open case of the community on the agenda, or take it off: an event on the deliberation, and a note
+    on the case's timeline."""
+    from banyan.cases.models import Deliberation
+
+    deliberation = _changeable(Deliberation, deliberation, by)
+    if case.community_id != deliberation.community_id:
+        raise ValidationError(_("只能把本社区的诉求列入议程。"))
+    listed = deliberation.agenda.filter(pk=case.pk).exists()
+    if add:
+        if case.state not in OPEN_STATES:
+            raise ValidationError(_("只有未办结的诉求可以列入议程。"))
+        if listed:
+            raise ValidationError(_("该诉求已在议程中。"))
+        deliberation.agenda.add(case)
+        note = _("列入榕树头议事“%(title)s”的议程") % {"title": deliberation}
+    else:
+        if not listed:
+            raise ValidationError(_("该诉求不在议程中。"))
+        deliberation.agenda.remove(case)
+        note = _("移出榕树头议事“%(title)s”的议程") % {"title": deliberation}
+    event_record(by=by, action="agenda_added" if add else "agenda_removed", obj=deliberation,
+                 note=f"{case.tracking_code} {case}", data={"case": case.pk})
+    case_note(case=case, by=by, note=note)
+
+
+@transaction.atomic
+def project_milestone_add(*, project, by, name: str, due_on=None):
+    from banyan.cases.models import Milestone, Project
+
+    project = _changeable(Project, project, by)
+    milestone = Milestone(project=project, name=_text(name, _("节点"), limit=100), due_on=due_on)
+    milestone.full_clean()
+    milestone.save()
+    event_record(by=by, action="milestone_added", obj=project, note=milestone.name, data={"milestone": milestone.pk})
+    return milestone
+
+
+@transaction.atomic
+def project_milestone_done(*, milestone, by, on=None):
+    """Mark a milestone done (today unless `on`); done already: nothing changes."""
+    from banyan.cases.models import Project
+
+    project = _changeable(Project, milestone.project, by)
+    if milestone.done_on is None:
+        milestone.done_on = on or timezone.localdate()
+        milestone.save(update_fields=["done_on"])
+        event_record(by=by, action="milestone_done", obj=project, note=milestone.name,
+                     data={"milestone": milestone.pk})
+    return milestone
+
+
+@transaction.atomic
+def project_photos_add(*, project, by, photos, caption: str = "") -> int:
+    """Photos already checked and cleaned by `cases.photos`; one event for the upload."""
+    from django.core.files.base import ContentFile
+
+    from banyan.cases.models import Project, ProjectPhoto
+
+    project = _changeable(Project, project, by)
+    caption = _text(caption, _("说明"), required=False, limit=100)
+    for name, _content_type, content in photos:
+        ProjectPhoto(project=project, caption=caption).file.save(name, ContentFile(content), save=True)
+    event_record(by=by, action="photo_added", obj=project, note=caption, data={"photos": len(photos)})
+    return len(photos)

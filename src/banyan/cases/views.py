@@ -18,9 +18,8 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
@@ -43,15 +42,7 @@ from banyan.core.views import (
     page_of,
     place_chain,
 )
-from banyan.events.models import STEPS
-from banyan.events.services import event_record
 from banyan.places.models import Community
-
-STEPS.update({
-    "agenda_added": gettext_noop("列入议程"), "agenda_removed": gettext_noop("移出议程"),
-    "milestone_added": gettext_noop("新增项目节点"), "milestone_done": gettext_noop("项目节点完成"),
-    "photo_added": gettext_noop("上传项目照片"),
-})
 
 CASE_JOINS = ("community__town", "grid", "unit", "category", "suggested_category", "time_limit", "project",
               "merged_into", "deliberation", "building")
@@ -314,32 +305,7 @@ def case_attachment(request, pk, attachment):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Deliberations. Agenda changes and milestones are written here, beside their events, until services.py holds
-# them (the agenda is a many-to-many that record_save does not write; milestones have no role rule of their own).
-
-
-@transaction.atomic
-def agenda_change(*, deliberation: Deliberation, case: Case, by, add: bool) -> None:
-    """Put an open case of the community on the agenda, or take it off: an event on the deliberation, and a note
-    on the case's timeline."""
-    if case.community_id != deliberation.community_id:
-        raise ValidationError(_("只能把本社区的诉求列入议程。"))
-    if add:
-        if case.state not in (CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.RETURNED,
-                              CaseState.REOPENED):
-            raise ValidationError(_("只有未办结的诉求可以列入议程。"))
-        if deliberation.agenda.filter(pk=case.pk).exists():
-            raise ValidationError(_("该诉求已在议程中。"))
-        deliberation.agenda.add(case)
-        note = _("列入榕树头议事“%(title)s”的议程") % {"title": deliberation}
-    else:
-        if not deliberation.agenda.filter(pk=case.pk).exists():
-            raise ValidationError(_("该诉求不在议程中。"))
-        deliberation.agenda.remove(case)
-        note = _("移出榕树头议事“%(title)s”的议程") % {"title": deliberation}
-    event_record(by=by, action="agenda_added" if add else "agenda_removed", obj=deliberation,
-                 note=f"{case.tracking_code} {case}", data={"case": case.pk})
-    services.case_note(case=case, by=by, note=note)
+# Deliberations.
 
 
 class DeliberationDetail(RecordDetail):
@@ -393,7 +359,7 @@ def deliberation_agenda(request, pk):
         messages.error(request, _("请选择要列入或移出议程的诉求。"))
         return redirect("record-detail", "deliberations", obj.pk)
     try:
-        agenda_change(deliberation=obj, case=case, by=request.user, add=add)
+        services.deliberation_agenda_change(deliberation=obj, case=case, by=request.user, add=add)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, _refusal(error))
     else:
@@ -475,21 +441,12 @@ def project_milestones(request, pk):
         if milestone is None:
             raise Http404
         if milestone.done_on is None:
-            with transaction.atomic():
-                milestone.done_on = timezone.localdate()
-                milestone.save(update_fields=["done_on"])
-                event_record(by=user, action="milestone_done", obj=project, note=milestone.name,
-                             data={"milestone": milestone.pk})
+            services.project_milestone_done(milestone=milestone, by=user)
             messages.success(request, _("节点“%(name)s”已完成。") % {"name": milestone})
         return redirect(reverse("record-detail", args=["projects", project.pk]) + "#milestones")
     form = case_forms.MilestoneForm(request.POST)
     if form.is_valid():
-        with transaction.atomic():
-            milestone = Milestone(project=project, **form.cleaned_data)
-            milestone.full_clean()
-            milestone.save()
-            event_record(by=user, action="milestone_added", obj=project, note=milestone.name,
-                         data={"milestone": milestone.pk})
+        services.project_milestone_add(project=project, by=user, **form.cleaned_data)
         messages.success(request, _("已添加节点。"))
         return redirect(reverse("record-detail", args=["projects", project.pk]) + "#milestones")
     return _project_page(request, project, milestone_form=form)
@@ -498,18 +455,12 @@ def project_milestones(request, pk):
 @login_required
 @require_POST
 def project_photos(request, pk):
-    from django.core.files.base import ContentFile
-
     user = request.user
     project = get_visible_or_404(Project, user, pk, Action.CHANGE, related=detail_joins(Project))
     form = case_forms.ProjectPhotoForm(request.POST, request.FILES)
     if form.is_valid():
-        with transaction.atomic():
-            for name, _content_type, content in form.cleaned_data["photos"]:
-                row = ProjectPhoto(project=project, caption=form.cleaned_data["caption"])
-                row.file.save(name, ContentFile(content), save=True)
-            event_record(by=user, action="photo_added", obj=project, note=form.cleaned_data["caption"],
-                         data={"photos": len(form.cleaned_data["photos"])})
+        services.project_photos_add(project=project, by=user, photos=form.cleaned_data["photos"],
+                                    caption=form.cleaned_data["caption"])
         messages.success(request, _("已上传照片。"))
         return redirect(reverse("record-detail", args=["projects", project.pk]) + "#photos")
     return _project_page(request, project, photo_form=form)
