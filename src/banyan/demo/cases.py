@@ -6,15 +6,16 @@ year of cases per community, and a few live ones waiting in the to-do lists.
   and per town its departments: 综治中心 first, as escalations to the town land on the first department.
 - The seeds' chain in 东联: the deliberation under the old banyan tree of 拾陈经济社 (榕树头议事厅), where residents
   asked for streetlights on 村前路 and fitness equipment for the new village park; both became projects.
-- A year of cases before AS_OF per community, in every state: most closed and rated, some reopened, overdue,
+- A year of cases before the load per community, in every state: most closed and rated, some reopened, overdue,
   escalated, flagged difficult, merged, and a petition forwarded to the town and sent back down with its
   instruction (驻点联系信访"双向"联动). The services stamp the clock's time, so these rows and their events are
   written as the services write them (same steps, same from → to, same changes), dated when they happened.
 - A handful of live cases through the services themselves, today: waiting for dispatch in every community,
   dispatched to grid units (one near its deadline), so that secretaries and grid workers open Banyan to work.
 
-Everything historical is drawn from the site's seeded streams and dated before AS_OF: the same seed gives the same
-cases. Town officers and the grid worker of the demo accounts are members of the units they work in.
+Everything historical is drawn from the site's seeded streams and dated before the load's hour (END): the same seed
+gives the same cases at the same distances from the load. Town officers and the grid worker of the demo accounts
+are members of the units they work in.
 """
 
 import datetime as dt
@@ -50,8 +51,22 @@ from banyan.events.services import record_changes
 from banyan.places.models import Building, Grid
 
 TZ = ZoneInfo("Asia/Shanghai")
-END = dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 18, 0, tzinfo=TZ)  # the demo's today, end of the day's work
+# Cases live on the real clock (their deadlines, the worker's sweep, the figures' default period), so their history
+# ends at the hour the demo is loaded. The seeds' story was written ending on AS_OF; its dates (`story_at`,
+# `story_on`) move by whole days to end yesterday, keeping their times of day (a deliberation in the evening).
+END = dt.datetime.now(TZ).replace(minute=0, second=0, microsecond=0)
+SHIFT = dt.timedelta(days=(END.date() - AS_OF).days - 1)
 START = END - dt.timedelta(days=365)
+
+
+def story_at(*parts) -> dt.datetime:
+    """A moment of the story as written (year, month, day, hour, minute), moved to the load's time."""
+    return dt.datetime(*parts, tzinfo=TZ) + SHIFT
+
+
+def story_on(*parts) -> dt.date:
+    """A day of the story as written, moved to the load's time."""
+    return (dt.datetime(*parts, 12, tzinfo=TZ) + SHIFT).date()
 # Cases a year at full scale: about one per 200-300 residents (罗湖 is the largest), a few hundred each.
 YEARLY = {"东联": 300, "罗湖": 400, "灯湖": 300, "凤鸣": 260}
 FLOOR = 20  # at any scale: enough for every state in every community
@@ -287,7 +302,7 @@ class Timeline:
 
 
 class Writer:
-    """The cases of one community over the year before AS_OF."""
+    """The cases of one community over the year before the load."""
 
     def __init__(self, site: Site, units: Units, users: dict[str, User], categories: dict[str, Category],
                  grids: list[dict], buildings: dict[int, list[tuple]]):
@@ -675,7 +690,7 @@ def timelines_write(timelines: list[Timeline]) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # The seeds' chain in 东联: the banyan-tree deliberation and its two projects.
 
-SEEDS_HELD = dt.datetime(2025, 3, 8, 19, 30, tzinfo=TZ)
+SEEDS_HELD = story_at(2025, 3, 8, 19, 30)
 
 
 def seeds_chain(writer: Writer) -> tuple[Deliberation, list[Project], list[Timeline]]:
@@ -701,20 +716,20 @@ def seeds_chain(writer: Writer) -> tuple[Deliberation, list[Project], list[Timel
              ("新村公园建好了，能不能装些健身器材？", "C-FITNESS", "拾陈新村公园", "陈少芬"))
     projects = (
         dict(name="村前路路灯安装工程", budget=Decimal("186000.00"), status=Project.Status.UNDERWAY, progress=60,
-             started_on=dt.date(2025, 4, 7), due_on=dt.date(2025, 7, 31), finished_on=None,
+             started_on=story_on(2025, 4, 7), due_on=story_on(2025, 7, 31), finished_on=None,
              decision="村前路安装太阳能路灯30盏，社区申请镇专项资金，拾陈经济社配套。",
-             milestones=(("立项", dt.date(2025, 3, 18), dt.date(2025, 3, 18)),
-                         ("采购", dt.date(2025, 4, 30), dt.date(2025, 4, 28)),
-                         ("安装", dt.date(2025, 6, 30), None), ("验收", dt.date(2025, 7, 31), None)),
+             milestones=(("立项", story_on(2025, 3, 18), story_on(2025, 3, 18)),
+                         ("采购", story_on(2025, 4, 30), story_on(2025, 4, 28)),
+                         ("安装", story_on(2025, 6, 30), None), ("验收", story_on(2025, 7, 31), None)),
              reply="您在榕树头议事会上反映的问题已纳入项目“村前路路灯安装工程”：议定安装太阳能路灯30盏，"
                    "预计7月底前完工，进度可在项目公示栏查看。"),
         dict(name="新村公园健身路径", budget=Decimal("58000.00"), status=Project.Status.DONE, progress=100,
-             started_on=dt.date(2025, 4, 1), due_on=dt.date(2025, 5, 31), finished_on=dt.date(2025, 5, 26),
+             started_on=story_on(2025, 4, 1), due_on=story_on(2025, 5, 31), finished_on=story_on(2025, 5, 26),
              decision="新村公园建设健身路径一条（12件器材），由经济社负责日常维护。",
-             milestones=(("立项", dt.date(2025, 3, 18), dt.date(2025, 3, 18)),
-                         ("采购", dt.date(2025, 4, 15), dt.date(2025, 4, 14)),
-                         ("安装", dt.date(2025, 5, 20), dt.date(2025, 5, 19)),
-                         ("验收", dt.date(2025, 5, 31), dt.date(2025, 5, 26))),
+             milestones=(("立项", story_on(2025, 3, 18), story_on(2025, 3, 18)),
+                         ("采购", story_on(2025, 4, 15), story_on(2025, 4, 14)),
+                         ("安装", story_on(2025, 5, 20), story_on(2025, 5, 19)),
+                         ("验收", story_on(2025, 5, 31), story_on(2025, 5, 26))),
              reply="您在榕树头议事会上反映的问题已纳入项目“新村公园健身路径”：议定建设健身路径一条（12件器材），"
                    "预计5月底前完工，进度可在项目公示栏查看。"),
     )
@@ -741,20 +756,21 @@ def seeds_chain(writer: Writer) -> tuple[Deliberation, list[Project], list[Timel
         for name, value in writer.set_due(case, received).items():
             setattr(case, name, value)
         tl.events[0].user = secretary
-        at = writer.dispatch(tl, units.office, dt.datetime(2025, 3, 10, 9, 5, tzinfo=TZ), secretary,
+        at = writer.dispatch(tl, units.office, story_at(2025, 3, 10, 9, 5), secretary,
                              note="榕树头议事会议定事项，社区牵头办理。")
         at = writer.accept(tl, at + dt.timedelta(minutes=40), writer.staff[-1])
-        linked = dt.datetime(2025, 3, 18, 16, 0, tzinfo=TZ)
+        # Answered in time, whichever weekdays the story's dates fall on once moved.
+        linked = min(story_at(2025, 3, 18, 16, 0), case.due_at - dt.timedelta(hours=3))
         tl.step("linked_project", linked, secretary, data={"project": project.pk}, project=project)
         writer.reply(tl, linked + dt.timedelta(minutes=20), secretary, reply)
         if plan["status"] == Project.Status.DONE:
-            done = dt.datetime(2025, 5, 26, 17, 0, tzinfo=TZ)
+            done = story_at(2025, 5, 26, 17, 0)
             tl.step("noted", done, secretary, note="健身路径已于5月26日完工，经居民代表参与验收后投入使用。")
             writer.rate(tl, done + dt.timedelta(days=2), "satisfied")
             writer.close(tl, done + dt.timedelta(days=2, hours=1))
         timelines.append(tl)
     Event.objects.bulk_create([created(deliberation, SEEDS_HELD + dt.timedelta(hours=3), secretary),
-                               *(created(project, dt.datetime(2025, 3, 18, 15, 30, tzinfo=TZ), secretary)
+                               *(created(project, story_at(2025, 3, 18, 15, 30), secretary)
                                  for project in made)])
     return deliberation, made, timelines
 
@@ -771,7 +787,7 @@ def captains_meetings(site: Site, users: dict[str, User]) -> list[Deliberation]:
     rows = []
     for estate, venue in (("龙光·君悦龙庭", "龙光·君悦龙庭会所议事室"), ("长信银湾", "长信银湾架空层议事角")):
         grids = Grid.objects.filter(community=site.community, level=Grid.Level.GRID, name__startswith=estate)
-        for held in (dt.datetime(2025, 3, 28, 19, 30, tzinfo=TZ), dt.datetime(2025, 6, 27, 19, 30, tzinfo=TZ)):
+        for held in (story_at(2025, 3, 28, 19, 30), story_at(2025, 6, 27, 19, 30)):
             quarter = f"{held.year}年第{(held.month - 1) // 3 + 1}季度"
             captain = users["luohu-captain"].display_name if estate == "长信银湾" else "黄志强"
             deliberation = Deliberation.objects.create(
