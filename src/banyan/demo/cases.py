@@ -67,6 +67,12 @@ def story_at(*parts) -> dt.datetime:
 def story_on(*parts) -> dt.date:
     """A day of the story as written, moved to the load's time."""
     return (dt.datetime(*parts, 12, tzinfo=TZ) + SHIFT).date()
+
+
+def story_day(*parts) -> str:
+    """A day of the story as its texts name it: 7月31日."""
+    day = story_on(*parts)
+    return f"{day.month}月{day.day}日"
 # Cases a year at full scale: about one per 200-300 residents (罗湖 is the largest), a few hundred each.
 YEARLY = {"东联": 300, "罗湖": 400, "灯湖": 300, "凤鸣": 260}
 FLOOR = 20  # at any scale: enough for every state in every community
@@ -707,8 +713,9 @@ def seeds_chain(writer: Writer) -> tuple[Deliberation, list[Project], list[Timel
                  "可安装太阳能路灯，减少拉线和电费；经济社表示愿意承担部分费用。\n"
                  "议题二：新村公园建好后没有健身器材。居民代表提出老人和小孩都希望有运动的地方，党员建议按"
                  "“健身路径”配置，并在旁边设置休息座椅。\n各方充分讨论后举手表决。"),
-        decisions=("一、村前路安装太阳能路灯30盏，社区申请镇专项资金，拾陈经济社配套，7月底前完工；\n"
-                   "二、新村公园建设健身路径一条（12件器材），5月底前完工，由经济社负责日常维护；\n"
+        decisions=("一、村前路安装太阳能路灯30盏，社区申请镇专项资金，拾陈经济社配套，"
+                   f"{story_day(2025, 7, 31)}前完工；\n"
+                   f"二、新村公园建设健身路径一条（12件器材），{story_day(2025, 5, 31)}前完工，由经济社负责日常维护；\n"
                    "三、两个项目进度在社区公示栏和“榕树头”议事群公开，居民代表参与验收。"))
     grid = next((g for g in writer.grids if g["section"] is not None and g["section"].name == "拾陈经济社"),
                 writer.grids[0])
@@ -722,7 +729,7 @@ def seeds_chain(writer: Writer) -> tuple[Deliberation, list[Project], list[Timel
                          ("采购", story_on(2025, 4, 30), story_on(2025, 4, 28)),
                          ("安装", story_on(2025, 6, 30), None), ("验收", story_on(2025, 7, 31), None)),
              reply="您在榕树头议事会上反映的问题已纳入项目“村前路路灯安装工程”：议定安装太阳能路灯30盏，"
-                   "预计7月底前完工，进度可在项目公示栏查看。"),
+                   f"预计{story_day(2025, 7, 31)}前完工，进度可在项目公示栏查看。"),
         dict(name="新村公园健身路径", budget=Decimal("58000.00"), status=Project.Status.DONE, progress=100,
              started_on=story_on(2025, 4, 1), due_on=story_on(2025, 5, 31), finished_on=story_on(2025, 5, 26),
              decision="新村公园建设健身路径一条（12件器材），由经济社负责日常维护。",
@@ -731,7 +738,7 @@ def seeds_chain(writer: Writer) -> tuple[Deliberation, list[Project], list[Timel
                          ("安装", story_on(2025, 5, 20), story_on(2025, 5, 19)),
                          ("验收", story_on(2025, 5, 31), story_on(2025, 5, 26))),
              reply="您在榕树头议事会上反映的问题已纳入项目“新村公园健身路径”：议定建设健身路径一条（12件器材），"
-                   "预计5月底前完工，进度可在项目公示栏查看。"),
+                   f"预计{story_day(2025, 5, 31)}前完工，进度可在项目公示栏查看。"),
     )
     made, timelines = [], []
     for (text, code, place, who), plan in zip(asked, projects, strict=True):
@@ -765,9 +772,12 @@ def seeds_chain(writer: Writer) -> tuple[Deliberation, list[Project], list[Timel
         writer.reply(tl, linked + dt.timedelta(minutes=20), secretary, reply)
         if plan["status"] == Project.Status.DONE:
             done = story_at(2025, 5, 26, 17, 0)
-            tl.step("noted", done, secretary, note="健身路径已于5月26日完工，经居民代表参与验收后投入使用。")
+            tl.step("noted", done, secretary,
+                    note=f"健身路径已于{story_day(2025, 5, 26)}完工，经居民代表参与验收后投入使用。")
             writer.rate(tl, done + dt.timedelta(days=2), "satisfied")
             writer.close(tl, done + dt.timedelta(days=2, hours=1))
+        else:  # the follow-up call: satisfied that it became a project, kept open until the project is done
+            writer.rate(tl, linked + dt.timedelta(days=2, hours=1), "mostly")
         timelines.append(tl)
     Event.objects.bulk_create([created(deliberation, SEEDS_HELD + dt.timedelta(hours=3), secretary),
                                *(created(project, story_at(2025, 3, 18, 15, 30), secretary)

@@ -78,7 +78,8 @@ def test_the_seeds_concerns_were_raised_under_the_banyan_tree_and_became_project
         assert [e.action for e in steps][:5] == ["received", "dispatched", "accepted", "linked_project", "replied"]
         assert steps[3].data["project"] == case.project_id
     assert fitness.state == CaseState.CLOSED and fitness.satisfaction == Case.Satisfaction.SATISFIED
-    assert lights.state == CaseState.REPLIED and not lights.overdue
+    # Followed up (the resident content that it became a project), open until the project is done.
+    assert lights.state == CaseState.FOLLOWED_UP and not lights.overdue
 
 
 def test_every_community_has_a_year_of_cases_in_every_state(demo):
