@@ -23,6 +23,13 @@ MAX_PHOTOS = 6
 class ServiceForm(ServiceErrors, forms.Form):
     """A form of a service's input."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, CategoryField):
+                # Read the tree once per form: a callable's choices are read again each time they are iterated.
+                field.choices = category_choices()
+
 
 class PhotosInput(forms.ClearableFileInput):
     allow_multiple_selected = True

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from banyan.accounts.roles import Action, Level, allows, own_only
 from banyan.cases.models import DONE_STATES, OPEN_STATES, Case, CaseAttachment, CaseState, Milestone, Project
-from banyan.core.scoping import grids_below, user_assignments
+from banyan.core.scoping import grids_below, may_act, user_assignments
 from banyan.events.models import Event, event_action_label
 
 LABEL = "cases.case"
@@ -40,7 +40,7 @@ def handling_levels(user, case: Case) -> set[str]:
 
 
 def may_change(user, case: Case) -> bool:
-    return Case.objects.visible_to(user, Action.CHANGE).filter(pk=case.pk).exists()
+    return may_act(user, case, Action.CHANGE)
 
 
 def is_unit_member(user, case: Case) -> bool:

@@ -1,5 +1,7 @@
 """Cases in the to-do list (待办): what waits for this user's step, most urgent first, in two queries."""
 
+import datetime as dt
+
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,16 @@ WAITING = {
     CaseState.REOPENED: _("诉求重新办理"), CaseState.DISPATCHED: _("诉求待签收"),
     CaseState.IN_PROGRESS: _("诉求办理中"), CaseState.REPLIED: _("诉求待回访"),
 }
+
+
+# A reply is followed up (the call to the resident) within this time; the handling deadline no longer applies.
+FOLLOW_UP_WITHIN = dt.timedelta(days=3)
+
+
+def todo_due(case: Case):
+    if case.state == CaseState.REPLIED and case.replied_at:
+        return case.replied_at + FOLLOW_UP_WITHIN
+    return case.due_at
 
 
 def cases_waiting(user):
@@ -38,7 +50,7 @@ def case_todos(user, limit: int = 20) -> list[Todo]:
         if case.pk in seen:
             continue
         seen.add(case.pk)
-        out.append(Todo(kind=str(WAITING[case.state]), title=str(case), due=case.due_at,
+        out.append(Todo(kind=str(WAITING[case.state]), title=str(case), due=todo_due(case),
                         url=reverse("record-detail", args=["cases", case.pk]),
                         urgent=case.difficult or case.priority == Case.Priority.EMERGENCY,
                         detail=f"{case.community.name} · {case.tracking_code}"))

@@ -28,7 +28,7 @@ from banyan.cases import forms as case_forms
 from banyan.cases import selectors, services
 from banyan.cases.models import Case, CaseAttachment, CaseState, Deliberation, Milestone, Project, ProjectPhoto
 from banyan.core.registry import BY_LABEL
-from banyan.core.scoping import can, get_visible_or_404
+from banyan.core.scoping import can, get_visible_or_404, may_act
 from banyan.core.services import record_save
 from banyan.core.views import (
     RecordDetail,
@@ -44,8 +44,10 @@ from banyan.core.views import (
 )
 from banyan.places.models import Community
 
-CASE_JOINS = ("community__town", "grid", "unit", "category", "suggested_category", "time_limit", "project",
-              "merged_into", "deliberation", "building")
+# What the case page names, in the query that fetches the case: every related record the generic page names, and
+# what the summary and the steps read.
+CASE_JOINS = tuple(dict.fromkeys((*detail_joins(Case), "community__town", "unit", "category", "suggested_category",
+                                  "time_limit", "project", "merged_into", "deliberation", "building")))
 
 
 def _refusal(error) -> str:
@@ -314,7 +316,7 @@ class DeliberationDetail(RecordDetail):
 
     def panels(self, obj) -> list[dict]:
         user = self.request.user
-        writable = Deliberation.objects.visible_to(user, Action.CHANGE).filter(pk=obj.pk).exists()
+        writable = may_act(user, obj, Action.CHANGE)
         visible = Case.objects.visible_to(user).values("pk")
         agenda = list(obj.agenda.filter(pk__in=visible).select_related("unit").order_by("received_at"))
         # Raised at the session (recorded with it) but not yet on its agenda: offered to put there in one tap.
@@ -334,6 +336,7 @@ class DeliberationDetail(RecordDetail):
                                                       "cases": [c.pk for c in agenda]})
             out.append({"template": "cases/_deliberation_projects.html", "projects": projects,
                         "form": form if may_project else None, "open": self.project_form is not None,
+                        "linkable": bool(agenda or raised),
                         "url": reverse("deliberation-project", args=[obj.pk])})
         return out
 
@@ -408,7 +411,7 @@ class ProjectDetail(RecordDetail):
 
     def panels(self, obj) -> list[dict]:
         user = self.request.user
-        writable = Project.objects.visible_to(user, Action.CHANGE).filter(pk=obj.pk).exists()
+        writable = may_act(user, obj, Action.CHANGE)
         return [{"template": "cases/_project_progress.html", "project": obj, "writable": writable,
                  "milestones": list(obj.milestones.order_by("due_on", "pk")),
                  "milestone_form": self.milestone_form or case_forms.MilestoneForm(),

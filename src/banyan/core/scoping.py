@@ -117,6 +117,17 @@ def can(user, action: str, model) -> bool:
     )
 
 
+def may_act(user, obj, action: str) -> bool:
+    """Whether the user may do `action` on this very row, asked once per request (kept on the user object, beside
+    their role assignments): a page and the panels of its app ask the same."""
+    model = type(obj)
+    cache = user.__dict__.setdefault("_banyan_may_act", {})
+    key = (model._meta.label_lower, obj.pk, action)
+    if key not in cache:
+        cache[key] = can(user, action, model) and model.objects.visible_to(user, action).filter(pk=obj.pk).exists()
+    return cache[key]
+
+
 def get_visible_or_404(model, user, pk, action: str = Action.VIEW, *, related: tuple[str, ...] = ()):
     """The same 404 for a row that does not exist and a row the user may not act on; `related`: select_related."""
     from django.http import Http404

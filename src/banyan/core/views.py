@@ -39,7 +39,7 @@ from banyan.core.filters import filterset_for
 from banyan.core.forms import field_label, is_large, pick_widget_for, record_form, translated_choices
 from banyan.core.pii import looks_like_number, number_q
 from banyan.core.registry import BY_LABEL, ENTRIES, Entry
-from banyan.core.scoping import can, get_visible_or_404
+from banyan.core.scoping import can, get_visible_or_404, may_act
 from banyan.core.services import record_delete, record_save
 from banyan.core.todo import Link, my_links, todo_list
 from banyan.events.models import event_action_label
@@ -642,8 +642,7 @@ def detail_context(request, entry: Entry, obj, revealed: dict | None = None, rev
         text, url = cell(obj, column, user)
         fields.append({"name": column.name, "label": column.label, "text": text, "url": url, "pii": column.pii,
                        "clear": revealed.get(column.name), "error": reveal_error.get(column.name)})
-    may_write = can(user, Action.CHANGE, model) and \
-        model.objects.visible_to(user, Action.CHANGE).filter(pk=obj.pk).exists()
+    may_write = may_act(user, obj, Action.CHANGE)
     can_change, can_delete = may_write and entry.allows("update"), may_write and entry.allows("delete")
     can_reveal = bool(entry.pii) and can(user, Action.REVEAL, model) and \
         model.objects.visible_to(user, Action.REVEAL).filter(pk=obj.pk).exists()

@@ -285,9 +285,8 @@ BOUNDS = {
     # A unit: its cases counted among the related lists (one query with every count, as for any record).
     "case-units": {"page": (8, 8, 8), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
     # A case's page (cases/views.py CaseDetail) after the record and what every page costs: the steps this user
-    # may take (may change it, unit membership, whether the unit has members), similar open cases (the index's
-    # term counts), merged duplicates, the timeline (photos, events), the step forms' category tree and units. See
-    # WASTE for what it costs beyond that now.
+    # may take (unit membership, whether the unit has members), similar open cases (the index's term counts),
+    # merged duplicates, the timeline (photos, events), the step forms' category tree and units.
     "cases": {"page": (16, 16, 16), "api": (4, 5, 4), "history": (7, 8, 7), "api history": (6, 7, 6)},
     # The agenda, the cases raised there, the candidates for the agenda, the projects, the project form's units
     # and the agenda's cases it links; the API names the cooperative (one query).
@@ -298,29 +297,6 @@ BOUNDS = {
     "projects": {"page": (10, None, 10), "api": (6, None, 6), "history": (7, None, 7), "api history": (8, None, 8)},
 }
 
-# Queries a page runs now that it should not, allowed on top of its bound (above) until its owner removes them:
-# each named with where it comes from. Not a budget: the page's bound is what it should cost; delete the entry
-# (or lower it) with the fix.
-WASTE = {
-    # cases/views.py CaseDetail.record fetches the case with CASE_JOINS instead of core's detail_joins(Case), so
-    # what the page names is read one query at a time: the building's estate ("places_estate" WHERE id = ..),
-    # the resident ("people_resident" WHERE id = ..), the district of the crumbs ("places_district" WHERE id = ..)
-    # and the grid's parent ("places_grid" WHERE id = ..): 4.
-    # cases/selectors.py case_steps → may_change repeats detail_context's check, the same
-    # SELECT 1 FROM "cases_case" WHERE (<scope> AND "cases_case"."id" = ..) LIMIT 1: 1.
-    # cases/forms.py CategoryField(choices=category_choices): a callable, so the category tree
-    # (SELECT id, name, parent_id FROM "cases_category" ORDER BY order, code) is read each time the choices are
-    # iterated: by the required Select's use_required_attribute and again to render it: 1.
-    ("cases", "page"): 6,
-    # cases/views.py DeliberationDetail.panels `writable` repeats detail_context's
-    # SELECT 1 FROM "cases_deliberation" WHERE (.. AND id = ..) LIMIT 1; and templates/cases/_deliberation_projects
-    # .html asks `field.field.queryset.exists` (SELECT DISTINCT 1 FROM "cases_case" ...) of the cases it has just
-    # rendered: 2.
-    ("deliberations", "page"): 2,
-    # cases/views.py ProjectDetail.panels `writable` repeats detail_context's
-    # SELECT 1 FROM "cases_project" WHERE (.. AND id = ..) LIMIT 1: 1.
-    ("projects", "page"): 1,
-}
 
 # The home page by role: its figures (one query each; the cases part one aggregate, for a role that sees cases), and
 # for a town, the district or several places the comparison of communities (one grouped query per column's kind, the
@@ -355,7 +331,7 @@ def test_detail_pages_cost_a_fixed_number_of_queries(world, db, django_assert_ma
         grow_divisions(obj)
 
     column = list(VIEWERS).index(viewer)
-    bounds = {kind: BOUNDS[slug][kind][column] + WASTE.get((slug, kind), 0) for kind in urls}
+    bounds = {kind: BOUNDS[slug][kind][column] for kind in urls}
     check_pages(client_of(user), urls, bounds, grow_it,
                 django_assert_max_num_queries, f"{slug} as {viewer}")
 
