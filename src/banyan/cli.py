@@ -3,7 +3,6 @@
 import argparse
 import os
 import sys
-import time
 
 
 def _django():
@@ -83,32 +82,12 @@ def cmd_worker(args) -> None:
     if failed:
         print(_("已将%(n)d个因处理进程停止而中断的任务标记为失败。") % {"n": failed}, file=sys.stderr)
     import_files_purge()
-    from banyan.cases.tasks import deadlines_sweep
+    from banyan.cases.tasks import deadlines_every, deadlines_sweep
 
     deadlines_sweep()
     if not args.batch:
-        _sweep_every(args.sweep_seconds, deadlines_sweep)
+        deadlines_every(args.sweep_seconds)
     _call("db_worker", "--no-reload", *(["--batch"] if args.batch else []))
-
-
-def _sweep_every(seconds: float, sweep) -> None:
-    """Case deadlines are swept beside the task queue, in a thread of the worker: reminders and escalations
-    happen on time whether or not anyone opens a page. An error is logged and the next round tries again."""
-    import logging
-    import threading
-
-    from django.db import close_old_connections
-
-    def loop():
-        while True:
-            time.sleep(seconds)
-            close_old_connections()
-            try:
-                sweep()
-            except Exception:
-                logging.getLogger("banyan.cases").exception("Case deadline sweep failed")
-
-    threading.Thread(target=loop, name="case-deadlines", daemon=True).start()
 
 
 def cmd_cases(args) -> None:

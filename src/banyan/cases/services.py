@@ -158,12 +158,13 @@ def case_receive(*, by=None, community, description: str, channel: str, title: s
 
 
 def units_for(case: Case):
-    """The units a case may be sent to: its grid's and community's, and the departments of its town."""
+    """The units a case may be sent to: its community's and the departments of its town, and its grid's (any grid
+    of the community while the case has none: a resident's form does not ask for one)."""
     from django.db.models import Q
 
-    return (Unit.objects.filter(active=True, town_id=case.community.town_id)
-            .filter(Q(community__isnull=True) | Q(community_id=case.community_id))
-            .filter(Q(grid__isnull=True) | Q(grid_id=case.grid_id)))
+    rows = (Unit.objects.filter(active=True, town_id=case.community.town_id)
+            .filter(Q(community__isnull=True) | Q(community_id=case.community_id)))
+    return rows.filter(Q(grid__isnull=True) | Q(grid_id=case.grid_id)) if case.grid_id else rows
 
 
 @transaction.atomic
@@ -175,9 +176,10 @@ def case_dispatch(*, case: Case, unit: Unit, by, note: str = "") -> Case:
         raise ValidationError(_("“%(unit)s”不是该诉求所在网格、社区或镇街的承办单位。") % {"unit": unit})
     before = _copy(case)
     case.unit, case.state, case.level = unit, CaseState.DISPATCHED, unit.level
+    case.grid_id = case.grid_id or unit.grid_id  # sent to a grid, the case is that grid's from now on
     case.dispatched_at = case.dispatched_at or timezone.now()
     _step(case, by, "dispatched", before=before, note=_text(note, _("说明"), required=False, limit=500),
-          data={"unit": unit.name}, fields=("unit", "state", "level", "dispatched_at"))
+          data={"unit": unit.name}, fields=("unit", "state", "level", "grid", "dispatched_at"))
     return case
 
 

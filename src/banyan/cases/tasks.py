@@ -4,7 +4,9 @@ the chain when one has passed. `deadlines_sweep()` runs every minute in `banyan 
 
 import datetime as dt
 import logging
+import threading
 
+from django.db import close_old_connections
 from django.db.models import Max
 from django.utils import timezone
 
@@ -39,3 +41,22 @@ def deadlines_sweep(now: dt.datetime | None = None) -> dict:
     if any(done.values()):
         logger.info("Case deadlines: %(reminded)d reminded, %(escalated)d escalated", done)
     return done
+
+
+def deadlines_every(seconds: float) -> threading.Event:
+    """Sweep every `seconds` in a thread of this process (the worker's), until the returned event is set: reminders
+    and escalations happen on time whether or not anyone opens a page. A failed round is logged; the next tries
+    again."""
+    stop = threading.Event()
+
+    def loop():
+        while not stop.wait(seconds):
+            close_old_connections()
+            try:
+                deadlines_sweep()
+            except Exception:
+                logger.exception("Case deadline sweep failed")
+        close_old_connections()
+
+    threading.Thread(target=loop, name="case-deadlines", daemon=True).start()
+    return stop
