@@ -8,7 +8,7 @@ ENTRIES = (
     # A case changes only through its services (received, dispatched, replied ...): no generic writes anywhere.
     Entry("cases.case", "cases",
           ("tracking_code", "title", "category", "state", "unit", "due_at", "address", "received_at", "community",
-           "grid"),
+           "grid", "contact_phone"),
           search_fields=("description", "title", "address", "tracking_code"),
           filter_fields=("community", "grid", "state", "category", "kind", "channel", "unit", "difficult"),
           related=("community", "grid", "category", "unit"), menu=_("民情诉求"), writes=(), pii=("contact_phone",),
