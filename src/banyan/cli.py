@@ -98,9 +98,15 @@ def cmd_cases(args) -> None:
         done = deadlines_sweep()
         print(f"reminded={done['reminded']} escalated={done['escalated']}")
         return
-    from banyan.cases.router_commands import evaluate_router_command, train_router_command
+    from banyan.cases.router_commands import evaluate_router_command, train_router_command, train_router_from_cases
     from banyan.cases.routing import router_path
 
+    if args.action == "train-router" and args.from_cases:
+        sys.exit(train_router_from_cases(out=args.model or router_path()))
+    if not (args.file and args.text_column and args.label_column):
+        print("--file, --text-column and --label-column are required (or --from-cases to train on answered cases)",
+              file=sys.stderr)
+        sys.exit(2)
     columns = {"text_column": args.text_column, "label_column": args.label_column, "title_column": args.title_column}
     if args.action == "train-router":
         sys.exit(train_router_command(args.file, out=args.model or router_path(), **columns))
@@ -171,11 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     for name, what in (("train-router", "train the case router on a labelled CSV/XLSX file"),
                        ("evaluate-router", "evaluate the trained router on a labelled CSV/XLSX file")):
         q = cases.add_parser(name, help=what)
-        q.add_argument("--file", required=True, help="CSV (UTF-8 or GB18030) or XLSX")
-        q.add_argument("--text-column", required=True)
+        q.add_argument("--file", help="CSV (UTF-8 or GB18030) or XLSX")
+        q.add_argument("--text-column")
         q.add_argument("--title-column")
-        q.add_argument("--label-column", required=True)
+        q.add_argument("--label-column")
         q.add_argument("--model", help="the model file (default: router.pkl in the data directory)")
+        if name == "train-router":
+            q.add_argument("--from-cases", action="store_true",
+                           help="train on the platform's answered cases, labelled with their confirmed category's "
+                                "top-level class, instead of a file")
         q.set_defaults(func=cmd_cases)
     cases.add_parser("sweep", help="remind and escalate by case deadlines once").set_defaults(func=cmd_cases)
 

@@ -48,6 +48,45 @@ def train_router_command(
     return 0
 
 
+def cases_labelled() -> LabelledData:
+    """The platform's own answered cases as training data: their text and title, labelled with the top-level
+    class of the category staff confirmed (what they choose is the router's next lesson)."""
+    from banyan.cases.models import Case, CaseState, Category
+
+    roots = {}
+    for pk, name, parent in Category.objects.values_list("pk", "name", "parent_id"):
+        roots[pk] = (name, parent)
+
+    def root(pk):
+        name, parent = roots[pk]
+        return root(parent) if parent else name
+
+    rows = (Case.objects.filter(category__isnull=False, state__in=(CaseState.REPLIED, CaseState.FOLLOWED_UP,
+                                                                  CaseState.CLOSED))
+            .values_list("description", "title", "category_id").iterator(chunk_size=5000))
+    texts, titles, labels = [], [], []
+    for description, title, category in rows:
+        texts.append(description)
+        titles.append(title)
+        labels.append(root(category))
+    return LabelledData(texts=texts, labels=labels, titles=titles, skipped=0)
+
+
+def train_router_from_cases(out: str | Path | None = None) -> int:
+    data = cases_labelled()
+    classes = sorted(set(data.labels))
+    print(f"读取 {len(data)} 件已答复的诉求，共 {len(classes)} 个类别：{'、'.join(classes)}")
+    if len(classes) < 2:
+        print("至少需要两个类别才能训练。", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    router = train_router(data.texts, data.labels, data.titles)
+    path = Path(out) if out else default_model_path()
+    router.save(path)
+    print(f"训练用时 {time.perf_counter() - started:.1f} 秒，模型已保存到 {path}")
+    return 0
+
+
 def evaluate_router_command(
     file: str | Path,
     text_column: str,

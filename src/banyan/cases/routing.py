@@ -24,14 +24,14 @@ def router_current():
         stamp = path.stat().st_mtime
     except FileNotFoundError:
         return None
-    if _loaded.get("stamp") != stamp:
+    if _loaded.get("stamp") != (path, stamp):
         from banyan.cases.router import Router
 
         try:
-            _loaded.update(stamp=stamp, router=Router.load(path))
+            _loaded.update(stamp=(path, stamp), router=Router.load(path))
         except Exception:  # a damaged or foreign file must not stop intake: no suggestion, and the log says why
             logger.exception("The case router at %s could not be loaded", path)
-            _loaded.update(stamp=stamp, router=None)
+            _loaded.update(stamp=(path, stamp), router=None)
     return _loaded["router"]
 
 

@@ -119,3 +119,25 @@ def test_the_to_do_list_shows_what_waits_for_each_user(place):
     todo = case_todos(officer)
     assert len(todo) == 1 and todo[0].urgent
     assert case_todos(make_user(Role.COMMUNITY_SECRETARY, community("罗湖"))) == []
+
+
+def test_the_router_learns_from_answered_cases_and_suggests_at_intake(place, settings, tmp_path):
+    from banyan.cases.models import Category
+    from banyan.cases.router_commands import train_router_from_cases
+
+    settings.DATA_DIR = tmp_path
+    lights, water = Category.objects.get(code="C-LIGHT"), Category.objects.get(code="C-SANITATION")
+    texts = {lights: ("路灯不亮，晚上很黑", "村前路路灯坏了", "小区路灯一直不亮"),
+             water: ("垃圾很久没人清运，臭气熏天", "垃圾桶满了没人清理", "河涌垃圾漂浮，污染环境")}
+    for category, lines in texts.items():
+        for line in lines:
+            case = services.case_receive(by=place["secretary"], community=place["community"], channel="phone",
+                                         description=line, category=category)
+            services.case_reply(case=case, by=place["secretary"], reply="已处理")
+    assert train_router_from_cases() == 0  # written to the data directory, where intake looks
+    case = services.case_receive(by=place["secretary"], community=place["community"], channel="phone",
+                                 description="楼下路灯坏了好几天，晚上很黑")
+    assert case.suggested_category.name == "城乡建设"  # the top-level class of 路灯
+    case = services.case_receive(by=place["secretary"], community=place["community"], channel="phone",
+                                 description="垃圾没人清运")
+    assert case.suggested_category.name == "环境保护"
