@@ -169,3 +169,17 @@ def test_the_category_tree_holds_the_hotline_disputes_urban_and_community_classe
     assert {"城乡建设", "环境保护", "交通运输", "教育文体", "劳动和社会保障", "商贸旅游", "卫生计生"} <= names
     assert {"邻里", "劳动人事争议", "路灯", "健身设施", "环境卫生", "出租屋", "消防安全", "突发事件"} <= names
     assert Category.objects.get(name="路灯").parent.name == "城乡建设"
+
+
+def test_a_time_limit_changed_in_the_admin_applies_to_new_cases_and_leaves_an_event(chain, client):
+    admin = make_user(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    general = TimeLimit.objects.get(code="general")
+    response = client.post(f"/admin/cases/timelimit/{general.pk}/change/", {
+        "code": "general", "name": general.name, "days": 5, "working_days": "on", "extension_days": 0,
+        "remind_before_hours": 24})
+    assert response.status_code == 302
+    event = Event.objects.get(model="cases.timelimit", object_id=general.pk)
+    assert event.user == admin and any(c["field"] == "days" for c in event.changes)
+    case = receive(chain)
+    assert case.due_at == add_working_days(case.received_at, 5)
