@@ -18,7 +18,19 @@ Things measured and dropped (3 seeds × 5 folds, macro-F1): jieba words alone 0.
 0.77), words + chars 0.835, char 1–3/2–4-grams 0.82/0.73, sublinear tf 0.825, text truncated to 150/300/600
 chars 0.81/0.835/0.834, chi2 feature selection 0.834–0.837, LSA 300 0.82, LogisticRegression 0.827, SGD
 modified-Huber 0.805, ComplementNB 0.785–0.79, a stacked ensemble of five of these 0.844, training also on
-200-char chunks 0.844. Everything sensible plateaus at 0.84–0.85 on 660 training messages: most remaining
+200-char chunks 0.844.
+Measured later and dropped (same protocol; paired per-fold gain over this model, mean ± sd, 5 seeds unless said):
+  NBSVM (Wang & Manning: NB log-count-ratio scaled binary or TF-IDF char 1–2/1–3-grams, one-vs-rest
+    LinearSVC, 2–3 seeds): 0.73–0.79 (−0.06 to −0.12, not one fold won); with LR, or L2-normalised with
+    β=0.25 interpolation, 0.30–0.50
+  text cleaning: whitespace collapsed / greetings and sign-offs stripped (list from 3–6-grams frequent in every
+    class: 尊敬的(领导), 领导：, 您好, 谢谢, 西地省 …) / place codes "A6区" → placeholder / digits → 0 / latin → a:
+    each alone −0.001 … +0.003; digits+latin (with or without codes) +0.005 ± 0.010 over 10 seeds (31–33 of 50
+    folds won) — consistent but below the +0.01 bar, so not worth the extra preprocessing step
+  kNN (cosine on the joined TF-IDF, k 1/3/5/10) or class centroid added to the SVM margins, weight 0.25–4:
+    −0.001 at best, −0.06 at worst
+  per-class bias offsets maximising macro-F1 on inner-CV out-of-fold margins (nested, no leakage): −0.004/−0.005
+Everything sensible plateaus at 0.84–0.85 on 660 training messages: most remaining
 errors are messages that fit two categories (a lift in a block of flats: 城乡建设 or 商贸旅游), i.e. label noise.
 """
 
