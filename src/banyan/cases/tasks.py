@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import threading
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.models import Max
 from django.utils import timezone
 
@@ -43,20 +43,26 @@ def deadlines_sweep(now: dt.datetime | None = None) -> dict:
     return done
 
 
-def deadlines_every(seconds: float) -> threading.Event:
-    """Sweep every `seconds` in a thread of this process (the worker's), until the returned event is set: reminders
-    and escalations happen on time whether or not anyone opens a page. A failed round is logged; the next tries
-    again."""
-    stop = threading.Event()
+def deadlines_every(seconds: float):
+    """Sweep every `seconds` in a thread of this process (the worker's): reminders and escalations happen on time
+    whether or not anyone opens a page. A failed round is logged; the next tries again. Returns `stop()`, which
+    ends the thread and closes its database connection."""
+    stopping = threading.Event()
 
     def loop():
-        while not stop.wait(seconds):
+        while not stopping.wait(seconds):
             close_old_connections()
             try:
                 deadlines_sweep()
             except Exception:
                 logger.exception("Case deadline sweep failed")
-        close_old_connections()
+        connection.close()
 
-    threading.Thread(target=loop, name="case-deadlines", daemon=True).start()
+    thread = threading.Thread(target=loop, name="case-deadlines", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        stopping.set()
+        thread.join()
+
     return stop

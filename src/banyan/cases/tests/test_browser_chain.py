@@ -144,7 +144,7 @@ def test_a_passed_deadline_is_escalated_by_the_worker_on_its_own(place, browser,
         while Case.objects.get(pk=case.pk).escalations == 0 and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
-        stop.set()
+        stop()
     case.refresh_from_db()
     assert case.escalations == 1 and case.unit == place["office"]
     page = phone(browser)
