@@ -267,6 +267,15 @@ class Case(GriddedPlace):
             return within(lookup) & Q(recorded_by_id=assignment.user_id)
         return within(lookup)
 
+    @classmethod
+    def assigned_rows(cls, user, action: str):
+        """The cases sent to a unit the user belongs to: its members (a property company's or an enterprise's
+        staff, who may hold no role) see them and take the unit's steps (accept, send back, reply); the other
+        steps need a role (`visible_to(..., roles_only=True)`)."""
+        if action not in ("view", "change"):
+            return None
+        return Q(unit_id__in=Unit.members.through.objects.filter(user_id=user.pk).values("unit_id"))
+
     def __str__(self):
         return self.title or self.description[:30]
 

@@ -50,14 +50,14 @@ def is_unit_member(user, case: Case) -> bool:
 def case_steps(user, case: Case) -> tuple[str, ...]:
     """The steps `user` may take on `case` now, in the order the page offers them. The services check again; this
     decides which forms the page shows and which posts the step endpoint passes on."""
-    if not may_change(user, case):
+    member = is_unit_member(user, case)
+    if not (member or may_change(user, case)):
         return ()
     levels = handling_levels(user, case)
     handler = bool(levels)
     state = case.state
     # The unit signs for the case, sends it back or answers it; staff above may act for a unit that has no one.
-    unit_side = is_unit_member(user, case) or (handler and case.unit_id is not None
-                                               and not case.unit.members.exists())
+    unit_side = member or (handler and case.unit_id is not None and not case.unit.members.exists())
     out = []
     if handler and state not in DONE_STATES:
         out.append("categorise")
@@ -68,8 +68,8 @@ def case_steps(user, case: Case) -> tuple[str, ...]:
         out.append("accept")
     if unit_side and state in (CaseState.DISPATCHED, CaseState.IN_PROGRESS):
         out.append("return")
-    if (handler or is_unit_member(user, case)) and state in (CaseState.RECEIVED, CaseState.DISPATCHED,
-                                                             CaseState.IN_PROGRESS, CaseState.REOPENED):
+    if (handler or member) and state in (CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS,
+                                         CaseState.REOPENED):
         out.append("reply")
     if handler and state == CaseState.REPLIED:
         out.append("follow_up")

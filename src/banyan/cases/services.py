@@ -42,11 +42,12 @@ UNIT_AT = {Level.GRID: Unit.Kind.GRID, Level.COMMUNITY: Unit.Kind.COMMUNITY_OFFI
 # Helpers shared by the steps.
 
 
-def _locked(case: Case, by, action: str = Action.CHANGE) -> Case:
-    """The case, locked for this transaction, if `by` may act on it (None: the system or the resident)."""
+def _locked(case: Case, by, *, unit_side: bool = False) -> Case:
+    """The case, locked for this transaction, if `by` may act on it (None: the system or the resident). The
+    unit's own steps (`unit_side`) are open to its members too; every other step needs a role where the case is."""
     rows = Case.objects.select_for_update()
     if by is not None:
-        rows = Case.objects.visible_to(by, action).select_for_update(of=("self",))
+        rows = Case.objects.visible_to(by, Action.CHANGE, roles_only=not unit_side).select_for_update(of=("self",))
     found = rows.filter(pk=case.pk).first()
     if found is None:
         raise PermissionDenied(_("该诉求不在您的管辖范围内。"))
@@ -145,7 +146,7 @@ def case_receive(*, by=None, community, description: str, channel: str, title: s
     _suggest(case)
     case.full_clean(exclude=["contact_phone_enc", "contact_phone_hash", "contact_phone_masked"])
     case.save()
-    if by is not None and not Case.objects.visible_to(by, Action.CHANGE).filter(pk=case.pk).exists():
+    if by is not None and not Case.objects.visible_to(by, Action.CHANGE, roles_only=True).filter(pk=case.pk).exists():
         raise PermissionDenied(_("所选地点不在您的管辖范围内，未登记。"))
     event = _step(case, by, "received", before=None, data={"channel": channel})
     _attach(case, event, photos, by_resident=by is None)
@@ -186,7 +187,7 @@ def case_dispatch(*, case: Case, unit: Unit, by, note: str = "") -> Case:
 @transaction.atomic
 def case_accept(*, case: Case, by, note: str = "") -> Case:
     """The unit signs for the case and starts on it (its first response)."""
-    case = _locked(case, by)
+    case = _locked(case, by, unit_side=True)
     _expect(case, CaseState.DISPATCHED, doing=_("签收"))
     before = _copy(case)
     case.state = CaseState.IN_PROGRESS
@@ -199,7 +200,7 @@ def case_accept(*, case: Case, by, note: str = "") -> Case:
 @transaction.atomic
 def case_return(*, case: Case, by, reason: str) -> Case:
     """The unit sends the case back (not theirs to handle), with the reason; it waits to be dispatched again."""
-    case = _locked(case, by)
+    case = _locked(case, by, unit_side=True)
     _expect(case, CaseState.DISPATCHED, CaseState.IN_PROGRESS, doing=_("退回"))
     reason = _text(reason, _("退回理由"), limit=500)
     before = _copy(case)
@@ -213,7 +214,7 @@ def case_return(*, case: Case, by, reason: str) -> Case:
 @transaction.atomic
 def case_reply(*, case: Case, by, reply: str, photos=()) -> Case:
     """The answer to the resident, shown on their status page (without anyone's personal data)."""
-    case = _locked(case, by)
+    case = _locked(case, by, unit_side=True)
     _expect(case, CaseState.RECEIVED, CaseState.DISPATCHED, CaseState.IN_PROGRESS, CaseState.REOPENED,
             doing=_("答复"))
     before = _copy(case)
@@ -477,7 +478,7 @@ def case_link_project(*, case: Case, project, by) -> Case:
 
 @transaction.atomic
 def case_note(*, case: Case, by, note: str, photos=()) -> Case:
-    case = _locked(case, by)
+    case = _locked(case, by, unit_side=True)
     event = _step(case, by, "noted", before=_copy(case), note=_text(note, _("说明"), limit=500))
     _attach(case, event, photos)
     return case

@@ -32,7 +32,7 @@ def todo_due(case: Case):
 def cases_waiting(user):
     """Cases waiting for a step by this user: at their places (a town officer: those raised to the town), and
     those sent to a unit they belong to."""
-    rows = Case.objects.visible_to(user, Action.CHANGE).filter(state__in=WAITING)
+    rows = Case.objects.visible_to(user, Action.CHANGE, roles_only=True).filter(state__in=WAITING)
     if user_assignments(user) and all(a.level == Level.TOWN for a in user_assignments(user)):
         rows = rows.filter(level=Level.TOWN)
     mine = Case.objects.filter(unit__members=user, state__in=(CaseState.DISPATCHED, CaseState.IN_PROGRESS))

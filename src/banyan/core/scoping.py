@@ -69,11 +69,15 @@ def _within(user, assignment, lookup: str) -> Q:
     return Q(**{lookup: assignment.place_id})
 
 
-def scope_q(model, user, action: str = Action.VIEW, *, on: str | None = None) -> Q | None:
+def scope_q(model, user, action: str = Action.VIEW, *, on: str | None = None, roles_only: bool = False) -> Q | None:
     """The filter of the rows of `model` that `user` may act on; None means no row at all.
 
     With `on` (a model label), the places of `model` where the user may act on rows of `on`: e.g. the
     communities where they may change residents, for resolving place names in an import.
+
+    A model may also give rows to people by what they are assigned rather than by a role at a place (a case sent
+    to a unit reaches the unit's members, a property company's staff among them): `assigned_rows(user, action)`,
+    a filter OR'd in, unless `roles_only` (steps that need a role, such as dispatching a case).
     """
     if user.is_superuser:
         return Q()
@@ -92,6 +96,11 @@ def scope_q(model, user, action: str = Action.VIEW, *, on: str | None = None) ->
         lookup = lookups.get(assignment.level)
         if lookup is not None:
             parts.append(_within(user, assignment, lookup))
+    assigned_rows = getattr(model, "assigned_rows", None)
+    if assigned_rows is not None and on is None and not roles_only and user.is_authenticated:
+        part = assigned_rows(user, action)
+        if part is not None:
+            parts.append(part)
     if not parts:
         return None
     q = parts[0]
@@ -101,8 +110,8 @@ def scope_q(model, user, action: str = Action.VIEW, *, on: str | None = None) ->
 
 
 class ScopedQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str = Action.VIEW, *, on: str | None = None):
-        q = scope_q(self.model, user, action, on=on)
+    def visible_to(self, user, action: str = Action.VIEW, *, on: str | None = None, roles_only: bool = False):
+        q = scope_q(self.model, user, action, on=on, roles_only=roles_only)
         return self.none() if q is None else self.filter(q)
 
 

@@ -65,7 +65,8 @@ def place_rows(user, place=None):
     grids = grids_below(user, place.pk) if isinstance(place, Grid) else None
 
     def rows(model):
-        qs = model.objects.visible_to(user)
+        # A place's figures count what the user's roles see there (not what is assigned to them personally).
+        qs = model.objects.visible_to(user, roles_only=True)
         return in_place(qs, place, grids) if place is not None else qs
 
     return rows

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -141,3 +142,31 @@ def test_the_router_learns_from_answered_cases_and_suggests_at_intake(place, set
     case = services.case_receive(by=place["secretary"], community=place["community"], channel="phone",
                                  description="垃圾没人清运")
     assert case.suggested_category.name == "环境保护"
+
+
+def test_a_property_companys_staff_without_a_role_handle_what_is_sent_to_their_unit(place, client):
+    """A unit's member (a property company's staff, no role anywhere) sees the cases sent to the unit, signs for
+    them, replies or sends them back; nothing else: no other case, no dispatching, no closing."""
+    staff = make_user(username="wuye-staff")
+    company = UnitFactory(community=place["community"], kind="property_company", name="君悦物业")
+    company.members.add(staff)
+    ours = services.case_dispatch(
+        case=services.case_receive(by=place["secretary"], community=place["community"], channel="phone",
+                                   description="电梯经常停运"),
+        unit=company, by=place["secretary"])
+    other = services.case_receive(by=place["secretary"], community=place["community"], channel="phone",
+                                  description="路灯不亮")
+    client.force_login(staff)
+    assert [t.title for t in case_todos(staff)] == [str(ours)]
+    assert client.get(f"/cases/{ours.pk}/").status_code == 200
+    assert client.get(f"/cases/{other.pk}/").status_code == 404
+    client.post(f"/cases/{ours.pk}/step/accept/", {})
+    client.post(f"/cases/{ours.pk}/step/reply/", {"reply-reply": "已更换电梯主板，恢复运行。"})
+    ours.refresh_from_db()
+    assert ours.state == CaseState.REPLIED and ours.responded_at
+    with pytest.raises(PermissionDenied):
+        services.case_close(case=ours, by=staff, note="自行办结")
+    with pytest.raises(PermissionDenied):
+        services.case_dispatch(case=other, unit=company, by=staff)
+    assert Case.objects.get(pk=ours.pk).state == CaseState.REPLIED
+    assert api(staff).get("/api/cases/").status_code == 403  # lists are for roles; the unit works from its to-do
