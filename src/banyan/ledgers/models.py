@@ -153,7 +153,7 @@ def _export_path(job, filename) -> str:
 
 
 class ExportJobQuerySet(models.QuerySet):
-    def visible_to(self, user, action: str = Action.VIEW, *, on: str | None = None):
+    def visible_to(self, user, action: str = Action.VIEW, *, on: str | None = None, roles_only: bool = False):
         """An export holds a list of people pulled with its owner's rights: it is its owner's alone (a
         superuser's too), so every other user gets the same 404 as for a missing job."""
         return self.filter(user=user) if user.is_authenticated else self.none()
