@@ -61,8 +61,18 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class CaseUnit(serializers.PrimaryKeyRelatedField):
+    """A unit the case may be sent to (`services.units_for`); any other answers as an id that does not exist, so
+    that a forged id learns nothing of another place's units."""
+
+    def get_queryset(self):
+        case = self.context.get("case")
+        return services.units_for(case) if case is not None else Unit.objects.none()
+
+
 class DispatchSerializer(NoteSerializer):
-    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(active=True))
+    unit = CaseUnit()
 
 
 class ReplySerializer(serializers.Serializer):
@@ -95,7 +105,7 @@ def _step(name: str, path: str, serializer, summary: str, call):
 
     def step(self, request, pk=None):
         case = self.get_object()
-        asked = serializer(data=request.data, context=self.get_serializer_context())
+        asked = serializer(data=request.data, context={**self.get_serializer_context(), "case": case})
         asked.is_valid(raise_exception=True)
         with service_errors():
             case = call(case=case, by=request.user, **asked.validated_data)

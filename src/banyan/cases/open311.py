@@ -121,10 +121,15 @@ class Open311Error(Exception):
 # Answers in either format.
 
 
+# What XML 1.0 cannot hold (control characters but tab and line breaks, lone surrogates, U+FFFE/U+FFFF): a
+# vertical tab pasted into a case recorded at a desk would otherwise make the whole answer unreadable to a client.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else str(value)
+    return "" if value is None else _NOT_XML.sub("", str(value))
 
 
 def _element(name: str, value) -> ET.Element:
@@ -577,6 +582,8 @@ def request_post(request, fmt):
     if building is not None and not address:
         address = building.address or str(building)
     description = _param(request, "description")
+    if _NOT_XML.search(description):
+        raise Open311Error(400, _("description 含有无法识别的字符（可能是二进制内容），请只填写文字。"))
     if len(description) > MAX_DESCRIPTION:
         raise Open311Error(400, _("description 不能超过%(n)d个字（现有%(m)d个）。")
                            % {"n": MAX_DESCRIPTION, "m": len(description)})

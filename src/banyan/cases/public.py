@@ -39,9 +39,10 @@ from banyan.places.models import Building, Community
 PUBLIC_STEPS = ("received", "dispatched", "accepted", "escalated", "extended", "replied", "followed_up", "rated",
                 "reopened", "closed", "merged", "linked_project")
 API_FIELDS = ("community", "description", "category", "address", "lat", "long", "contact", "building")
-# Control characters other than tab and line breaks, and the replacement character a broken encoding leaves:
-# what binary pasted or posted as text looks like.
-_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+# Control characters other than tab and line breaks, the replacement character a broken encoding leaves, and
+# lone surrogates (JSON's "\\ud800" escapes, which no UTF-8 text holds and no database stores): what binary pasted
+# or posted as text looks like.
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")
 _DIGITS = re.compile(r"\+?\d[\d\s\-()（）－—]*\d|\d")
 _KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -179,6 +180,8 @@ def contact_split(contact) -> tuple[str, str]:
     if contact is None or contact == "":
         return "", ""
     if isinstance(contact, dict):
+        if set(contact) - {"name", "phone"}:
+            raise ValidationError(_("联系方式只能包含 name 和 phone。"))
         return _contact(contact.get("name"), contact.get("phone"))
     text = _plain(contact, _("联系方式"), limit=60)
     found = _DIGITS.search(text)
