@@ -171,6 +171,8 @@ def open311_view(*methods):
                 response = error_answer(fmt, 405, _("此资源不接受 %(method)s 请求。") % {"method": request.method})
                 response["Allow"] = ", ".join(methods)
                 return response
+            if any("\x00" in value for value in kwargs.values()):  # an id or code no record has
+                return error_answer(fmt, 404, _("请求的资源不存在。"))
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as e:
@@ -185,6 +187,8 @@ def _param(request, name: str) -> str:
     value = request.POST.get(name) if request.method == "POST" else None
     if not value:
         value = request.GET.get(name)
+    if value and "\x00" in value:  # PostgreSQL cannot compare text holding a NUL: say so, not a 500
+        raise Open311Error(400, _("参数 %(name)s 含有无法识别的字符。") % {"name": name})
     return (value or "").strip()
 
 

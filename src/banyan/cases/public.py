@@ -45,6 +45,8 @@ API_FIELDS = ("community", "description", "category", "address", "lat", "long", 
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")
 _DIGITS = re.compile(r"\+?\d[\d\s\-()（）－—]*\d|\d")
 _KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+_CODE = re.compile(r"^[A-Z0-9]{1,12}$")  # a tracking code (Case.tracking_code)
+_PLACE_CODE = re.compile(r"^[0-9A-Za-z-]{1,40}$")  # a community's official code
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -149,7 +151,7 @@ def _category(value) -> Category | None:
     if value is None or value == "":
         return None
     rows = Category.objects.filter(public=True)
-    found = rows.filter(code=value.strip()).first() if isinstance(value, str) else None
+    found = rows.filter(code=value.strip()).first() if isinstance(value, str) and "\x00" not in value else None
     if found is None and _id(value) is not None:
         found = rows.filter(pk=_id(value)).first()
     if found is None:
@@ -206,7 +208,7 @@ def intake_clean(*, community, description, category=None, address="", lat=None,
 
     if not isinstance(community, Community):
         code = community.strip() if isinstance(community, str) else ""
-        community = Community.objects.filter(code=code).first() if code else None
+        community = Community.objects.filter(code=code).first() if _PLACE_CODE.match(code) else None
         if community is None:
             errors["community"] = [_("社区代码“%(code)s”不存在，请核对海报上的社区。") % {"code": code[:20]}
                                    if code else _("请提供社区代码。")]
@@ -276,8 +278,11 @@ def _service_errors(error: ValidationError) -> dict[str, list[str]]:
 
 
 def case_by_code(code: str) -> Case:
-    case = (Case.objects.filter(tracking_code=(code or "").strip().upper())
-            .select_related("community", "category", "unit", "project", "merged_into").first())
+    code = (code or "").strip().upper()
+    # Only what a tracking code can look like is looked up: a NUL (or other junk) would be a 500 on PostgreSQL.
+    case = (Case.objects.filter(tracking_code=code)
+            .select_related("community", "category", "unit", "project", "merged_into").first()
+            if _CODE.match(code) else None)
     if case is None:
         raise Http404(_("没有这个查询码。"))
     return case
@@ -338,6 +343,8 @@ def _jsonable(value):
 
 
 def _community(code: str) -> Community:
+    if not _PLACE_CODE.match(code):
+        raise Http404
     return get_object_or_404(Community.objects.select_related("town"), code=code)
 
 
@@ -471,7 +478,7 @@ def status_find(request):
     """/t/?code=…: a tracking code typed in goes to its status page."""
     code = (request.GET.get("code") or "").strip().upper()
     if code:
-        if Case.objects.filter(tracking_code=code).exists():
+        if _CODE.match(code) and Case.objects.filter(tracking_code=code).exists():
             return HttpResponseRedirect(reverse("public-status", args=[code]))
         return render(request, "cases/public_find.html", {"code": code, "title": _("查询办理进度"),
                                                           "error": _("没有找到查询码 %(code)s，请核对后重新输入。")

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -136,6 +136,9 @@ class CaseList(RecordList):
     template_name = "cases/case_list.html"
 
     def get(self, request, entry):
+        if any("\x00" in value for value in request.GET.values()):
+            # Only sent on purpose; PostgreSQL cannot search for it (a 500). The generic lists share this: core's.
+            return HttpResponseBadRequest(_("查询条件含有无法识别的字符。"), content_type="text/plain; charset=utf-8")
         found = listing(request, entry)
         quick = request.GET.get("quick", "")
         if quick in selectors.QUICK:
@@ -485,6 +488,8 @@ STATUS_ORDER = {Project.Status.UNDERWAY: 0, Project.Status.PLANNED: 1, Project.S
 
 
 def board(request, code):
+    if "\x00" in code:  # no community's code; PostgreSQL would refuse to compare it (a 500)
+        raise Http404
     community = get_object_or_404(Community.objects.select_related("town"), code=code)
     projects = sorted(selectors.board_projects(community), key=lambda p: (STATUS_ORDER.get(p.status, 9), -p.pk))
     rows = [{"project": p, "milestones": list(p.milestones.all()),
@@ -495,6 +500,8 @@ def board(request, code):
 
 
 def board_photo(request, code, photo):
+    if "\x00" in code:
+        raise Http404
     row = get_object_or_404(ProjectPhoto, pk=photo, project__public=True, project__community__code=code)
     response = FileResponse(row.file.open("rb"))
     response["Cache-Control"] = "public, max-age=86400"

@@ -474,3 +474,38 @@ def test_open311_xml_stays_well_formed_when_a_desk_pasted_control_characters(cli
     root = ET.fromstring(answer.content)
     assert root.find("request/description").text == "路灯不亮，晚上很黑"
     assert json.loads(client.get(f"/open311/v2/requests/{case.tracking_code}.json").content)[0]["description"]
+
+
+def test_nul_bytes_in_codes_and_parameters_are_not_a_500(client, donglian, secretary, open311_key):
+    # PostgreSQL refuses a NUL in any text it compares: each of these was a 500 there (SQLite just found nothing).
+    case = received(secretary)
+    before = counts()
+    for url in ("/t/AB%00CD/", f"{API}AB%00CD/", "/r/44%00/", "/r/44%00/poster/", "/board/44%00/"):
+        assert client.get(url).status_code == 404, url
+    assert client.post("/t/AB%00CD/", {"satisfaction": "satisfied"}).status_code == 404
+    assert client.get("/t/", {"code": "AB\x00CD"}).status_code == 404
+    assert client.get(f"/r/{donglian.code}/", {"building": "1\x00"}).status_code == 404
+    answer = post_api(client, {"community": "44\x00", "description": "路灯坏了"}, key="nul-key")
+    assert answer.status_code == 400 and answer.json()["errors"]["community"]
+    answer = post_api(client, {"community": donglian.code, "description": "路灯坏了", "category": "C-\x00"})
+    assert answer.status_code == 400 and answer.json()["errors"]["category"]
+    for url in ("/open311/v2/requests/AB%00.json", "/open311/v2/tokens/AB%00.json",
+                "/open311/v2/services/C-%00.json"):
+        assert_errors(client.get(url), 404)
+    for query in ({"service_request_id": f"{case.tracking_code},A\x00"}, {"jurisdiction_id": "44\x00"},
+                  {"api_key": "k\x00"}, {"service_code": "C\x00", "api_key": KEY}, {"status": "open\x00"}):
+        answer = client.get("/open311/v2/requests.json", query)
+        assert answer.status_code in (200, 400, 403, 404), (query, answer.status_code)
+        if answer.status_code != 200:
+            assert_errors(answer, answer.status_code)
+    for extra in ({"api_key": "k\x00"}, {"jurisdiction_id": "44\x00"}, {"service_code": "C-\x00"},
+                  {"address_id": "1\x00"}, {"address_string": "3栋\x00", "lat": ""}, {"first_name": "王\x00"},
+                  {"email": "a\x00@b.c"}, {"device_id": "d\x00"}, {"media_url": "http://x/\x00"}):
+        answer = client.post("/open311/v2/requests.json", o311(donglian, **{"api_key": KEY, **extra}))
+        assert answer.status_code in (201, 200, 400, 403, 404), (extra, answer.status_code)
+        if answer.status_code >= 400:
+            assert_errors(answer, answer.status_code)
+    assert Case.objects.count() - before[0] in range(0, 4)
+    client.force_login(secretary)
+    assert client.get("/cases/", {"q": "路\x00灯"}).status_code in (200, 400)
+    assert client.get("/cases/figures/", {"by": "month\x00", "from": "2026-01\x00"}).status_code in (200, 400)
