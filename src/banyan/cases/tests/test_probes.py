@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from banyan.accounts.roles import Role
@@ -360,10 +361,11 @@ def test_grid_worker_and_party_member_on_cases_not_theirs(client):
     client.force_login(member)
     for name in ("note", "escalate", "dispatch"):
         answer = client.post(f"/cases/{by_someone.pk}/step/{name}/", {f"{name}-note": "x", f"{name}-reason": "x"})
-        assert answer.status_code in (302, 403, 404), name
+        assert answer.status_code == 404, name
+    assert client.get(f"/cases/{by_someone.pk}/").status_code == 404
     api = APIClient()
     api.force_authenticate(member)
-    assert api.post(f"/api/cases/{by_someone.pk}/note/", {"note": "x"}, format="json").status_code in (403, 404)
+    assert api.post(f"/api/cases/{by_someone.pk}/note/", {"note": "x"}, format="json").status_code == 404
     assert counts() == before
 
 
@@ -453,14 +455,15 @@ def test_open311_petitions_stay_hidden_and_bad_queries_are_errors(client, dongli
     {"from": "x" * 50000}, {"to": "2026-00"}, {"from": "0000-01"}, {"from": "99999-01"}, {"by": "month\x00"},
 ])
 def test_bad_figure_parameters_are_a_message(client, secretary, query):
-    client.force_login(secretary)
-    page = client.get("/cases/figures/", query)
-    assert page.status_code in (200, 400), page.status_code
     api = APIClient()
     api.force_authenticate(secretary)
     answer = api.get("/api/case-figures/", query)
     assert answer.status_code == 400, (query, answer.status_code)
-    assert answer.content.decode().strip() and len(answer.content) < 2000
+    detail = answer.json()["detail"]
+    assert detail and len(detail) < 300
+    client.force_login(secretary)
+    page = client.get("/cases/figures/", query)
+    assert page.status_code == 400 and escape(detail) in text(page)
 
 
 def test_open311_xml_stays_well_formed_when_a_desk_pasted_control_characters(client, secretary):
@@ -509,3 +512,37 @@ def test_nul_bytes_in_codes_and_parameters_are_not_a_500(client, donglian, secre
     client.force_login(secretary)
     assert client.get("/cases/", {"q": "路\x00灯"}).status_code in (200, 400)
     assert client.get("/cases/figures/", {"by": "month\x00", "from": "2026-01\x00"}).status_code in (200, 400)
+
+
+def test_export_keeps_markup_as_text_formulas_inert_and_phones_masked(client, secretary):
+    received(secretary, title='=HYPERLINK("http://evil","点我")', address="+cmd|' /C calc'!A0" + XSS)
+    client.force_login(secretary)
+    csv_text = text(client.get("/cases/export.csv"))
+    assert "'=HYPERLINK" in csv_text and "'+cmd" in csv_text and XSS.replace('"', '""') in csv_text
+    assert PHONE not in csv_text and "138****5678" in csv_text
+    xlsx = client.get("/cases/export.xlsx")
+    assert xlsx.status_code == 200
+
+
+def test_control_characters_pasted_at_the_desk_do_not_break_exports(client, secretary):
+    # A vertical tab or form feed (pasted from a word processor) is kept by the staff form; the XLSX writer
+    # refuses such characters.
+    client.force_login(secretary)
+    form = {"kind": "request", "channel": "visit", "description": "路灯\x0b不亮\x0c", "priority": "normal",
+            "community": community("东联").pk, "contact_name": "李\x1b伯", "address": "3栋\x07"}
+    client.post("/cases/record/", form)
+    assert Case.objects.count() in (0, 1)
+    received(secretary, description="井盖\x0b松了", title="井盖\x0b松了", address="5栋\x0c")
+    for url in ("/cases/export.xlsx", "/cases/export.csv", "/cases/"):
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_board_escapes_what_staff_typed(client, donglian):
+    from banyan.cases.models import Milestone
+
+    project = ProjectFactory(community=donglian, name="路灯" + XSS, public=True, owner=XSS)
+    Milestone.objects.create(project=project, name="立项" + XSS)
+    ProjectFactory(community=donglian, name="内部项目", public=False)
+    board = text(client.get(f"/board/{donglian.code}/"))
+    assert "&lt;script&gt;" in board and "<script>alert" not in board and "onerror=alert(1)>" not in board
+    assert "内部项目" not in board
