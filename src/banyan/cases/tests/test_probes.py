@@ -540,9 +540,27 @@ def test_control_characters_pasted_at_the_desk_do_not_break_exports(client, secr
 def test_the_board_escapes_what_staff_typed(client, donglian):
     from banyan.cases.models import Milestone
 
-    project = ProjectFactory(community=donglian, name="路灯" + XSS, public=True, owner=XSS)
+    project = ProjectFactory(community=donglian, name="路灯" + XSS, public=True, owner=XSS[:40])
     Milestone.objects.create(project=project, name="立项" + XSS)
     ProjectFactory(community=donglian, name="内部项目", public=False)
     board = text(client.get(f"/board/{donglian.code}/"))
     assert "&lt;script&gt;" in board and "<script>alert" not in board and "onerror=alert(1)>" not in board
     assert "内部项目" not in board
+
+
+def test_staff_api_and_forms_refuse_nul_and_surrogates(client, secretary):
+    case = received(secretary)
+    api = APIClient()
+    api.force_authenticate(secretary)
+    before = counts()
+    raw = json.dumps({"community": community("东联").pk, "channel": "visit", "description": "灯@"})
+    for bad in ("\\u0000", "\\ud800"):
+        answer = api.post("/api/cases/", raw.replace("@", bad), content_type="application/json")
+        assert answer.status_code == 400 and "description" in answer.json(), answer.content
+        answer = api.post(f"/api/cases/{case.pk}/note/", '{"note": "x' + bad + '"}', content_type="application/json")
+        assert answer.status_code == 400 and "note" in answer.json()
+    client.force_login(secretary)
+    page = client.post(f"/cases/{case.pk}/step/note/", {"note-note": "补充\x00"})
+    assert page.status_code == 200 and "未能补充说明" in text(page)
+    assert counts() == before
+    assert api.get("/api/cases/", {"search": "路\x00灯"}).status_code in (200, 400)
