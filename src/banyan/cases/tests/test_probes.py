@@ -564,3 +564,37 @@ def test_staff_api_and_forms_refuse_nul_and_surrogates(client, secretary):
     assert page.status_code == 200 and "未能补充说明" in text(page)
     assert counts() == before
     assert api.get("/api/cases/", {"search": "路\x00灯"}).status_code in (200, 400)
+
+
+def test_open311_hidden_categories_town_codes_and_methods(client, donglian, open311_key):
+    hidden = Category.objects.get(code="C-WAGES")
+    hidden.public = False
+    hidden.save()
+    assert_errors(client.get("/open311/v2/services/C-WAGES.json"), 404)
+    assert "C-WAGES" not in client.get("/open311/v2/services.json").content.decode()
+    before = counts()
+    for extra in ({"service_code": "C-WAGES"}, {"jurisdiction_id": town("丹灶镇").code}):
+        answer = client.post("/open311/v2/requests.json", o311(donglian, **{"api_key": KEY, **extra}))
+        assert answer.status_code in (400, 404), (extra, answer.status_code)
+        assert_errors(answer, answer.status_code)
+    assert counts() == before
+    for method in (client.put, client.delete):
+        assert_errors(method("/open311/v2/requests.json"), 405)
+    assert client.get("/open311/v2/requests.csv").status_code == 404
+    assert client.get("/open311/v2/discovery.json").status_code == 200
+
+
+def test_find_page_echoes_escaped_and_posters_refuse_foreign_buildings(client, donglian):
+    from banyan.core.testing import BuildingFactory, EstateFactory
+
+    found = client.get("/t/", {"code": "<b>x</b><script>"})
+    assert found.status_code == 404 and "<SCRIPT>" not in text(found) and "&lt;B&gt;X&lt;/B&gt;" in text(found)
+    luohu = community("罗湖")
+    foreign = BuildingFactory(community=luohu, estate=EstateFactory(community=luohu, name="罗湖花园"))
+    for url in (f"/r/{donglian.code}/", f"/r/{donglian.code}/poster/"):
+        assert client.get(url, {"building": foreign.pk}).status_code == 404
+        assert client.get(url, {"building": "1 OR 1=1"}).status_code == 404
+    before = counts()
+    form = client.post(f"/r/{donglian.code}/", {"description": "路灯坏了", "building": foreign.pk, "key": "kb"})
+    assert form.status_code == 400 and "不属于该社区" in text(form) and "罗湖花园" not in text(form)
+    assert counts() == before
