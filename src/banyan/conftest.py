@@ -16,8 +16,14 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Throttle counters live in the shared cache: each test starts with none.
+def _fresh_cache(settings):
+    # Throttle counters live in the cache: each test starts with none, in a cache folder of its own test process
+    # (the xdist workers share one data folder, and one worker's clearing would wipe another's counters mid-test).
+    import os
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(settings.DATA_DIR / f"cache-test-{worker}")}}
     from django.core.cache import cache
 
     cache.clear()

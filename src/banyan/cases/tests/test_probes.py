@@ -29,15 +29,6 @@ def _roomy(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Overrides conftest's: its cache.clear() empties the file cache that the xdist workers share (one data
-    # folder), wiping the counters of test_public's rate-limit test if it runs beside; these many short tests
-    # would make that likelier. Nothing here needs an empty cache (the allowance above is far beyond what this
-    # module posts in a minute). The real fix is a cache per worker in conftest (not this app's file).
-    yield
-
-
 @pytest.fixture
 def donglian():
     return community("东联")
