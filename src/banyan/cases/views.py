@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -136,9 +136,6 @@ class CaseList(RecordList):
     template_name = "cases/case_list.html"
 
     def get(self, request, entry):
-        if any("\x00" in value for value in request.GET.values()):
-            # Only sent on purpose; PostgreSQL cannot search for it (a 500). The generic lists share this: core's.
-            return HttpResponseBadRequest(_("查询条件含有无法识别的字符。"), content_type="text/plain; charset=utf-8")
         found = listing(request, entry)
         quick = request.GET.get("quick", "")
         if quick in selectors.QUICK:

@@ -16,7 +16,7 @@ from functools import cache
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, FieldDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, models
 from django.db.models import Count, OuterRef, Q, Subquery, Value
@@ -396,6 +396,9 @@ def listing(request, entry: Entry, action: str = Action.VIEW) -> Listing:
     if request.GET.get("place"):
         place = place_from_param(user, request.GET["place"], home_places(user))
         qs = in_place(qs, place) if place is not None else qs.none()
+    if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+        # Only sent on purpose; PostgreSQL cannot compare text holding it (a 500 in every search and filter).
+        raise BadRequest(_("查询条件含有无法识别的字符。"))
     filterset = filterset_for(entry)(request.GET or None, queryset=qs, request=request)
     tune_filter_form(entry, filterset.form)
     qs = filterset.qs if not filterset.is_bound or filterset.is_valid() else qs.none()

@@ -106,6 +106,8 @@ class RecordSearch(SearchFilter):
 
     def filter_queryset(self, request, queryset, view):
         text = request.query_params.get(self.search_param, "").strip()
+        if "\x00" in text:  # PostgreSQL cannot compare text holding it
+            raise ValidationError({self.search_param: [_("查询条件含有无法识别的字符。")]})
         if view.entry.pii and looks_like_number(text):
             return queryset.filter(number_q(view.entry.pii, text))
         return super().filter_queryset(request, queryset, view)

@@ -134,6 +134,15 @@ def test_the_api_keeps_json_errors(client, secretary, debug):
         assert "<html" not in text(response)
 
 
+def test_a_nul_byte_in_an_address_is_a_400_on_every_list_and_the_api(client, secretary, debug):
+    # PostgreSQL refuses NUL in a query: without the check, every search and filter with one was a 500 there.
+    for url in ("/residents/?q=%00", "/households/?grid=1%00", "/api/residents/?search=a%00b", "/cases/?q=%00",
+                "/residents/export.csv?q=%00"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+    assert client.get("/api/residents/?search=%00")["Content-Type"].startswith("application/json")
+
+
 # 403: which permission is missing
 
 
