@@ -92,7 +92,8 @@ def test_status_page_and_json_never_show_the_resident(client, donglian):
                              "contact": f"刘秀英 {PHONE}"})
     code = sent.json()["tracking_code"]
     for body in (text(client.get(f"/t/{code}/")), text(client.get(f"{API}{code}/"))):
-        for private in ("刘秀英", PHONE, "138****5678", "5678", "幸福里", "堆放杂物"):
+        # Not bare digits: a timestamp's microseconds or the tracking code can hold them.
+        for private in ("刘秀英", PHONE, "138****5678", "幸福里", "堆放杂物"):
             assert private not in body
 
 
