@@ -729,7 +729,8 @@ def steps_only(request, model):
     """405 for the generic edit or delete of a kind that changes only through its steps (a case): the same answer
     for every record, before looking at any."""
     reason = _("“%(kind)s”只能通过办理步骤改变，不能直接修改或删除。") % {"kind": model._meta.verbose_name}
-    return render(request, "403.html", {"title": reason, "reason": reason}, status=405)
+    return render(request, "403.html", {"title": _("不能直接修改"), "heading": _("不能直接修改"), "reason": reason,
+                                        "code": 405}, status=405)
 
 
 class RecordFormView(EntryView):
