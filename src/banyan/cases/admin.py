@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from banyan.cases import models
 from banyan.events.models import Event
-from banyan.events.services import event_record, record_changes
+from banyan.events.services import deleted_changes, event_record, record_changes
 
 
 class EventedAdmin(admin.ModelAdmin):
@@ -18,9 +18,7 @@ class EventedAdmin(admin.ModelAdmin):
                          obj=obj, changes=changes, note="admin")
 
     def delete_model(self, request, obj):
-        changes = [{**c, "before": c["after"], "after": "", "before_value": c["after_value"], "after_value": None}
-                   for c in record_changes(None, obj)]
-        event_record(by=request.user, action=Event.Action.DELETED, obj=obj, changes=changes, note="admin")
+        event_record(by=request.user, action=Event.Action.DELETED, obj=obj, changes=deleted_changes(obj), note="admin")
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from banyan.accounts.roles import Action
 from banyan.core.scoping import can
 from banyan.events.models import Event
-from banyan.events.services import event_record, record_changes
+from banyan.events.services import deleted_changes, event_record, record_changes
 
 # A record that may only leave through its own workflow (a resident moves away or dies) can still be deleted
 # within this time by the person who entered it by mistake.
@@ -66,7 +66,5 @@ def record_delete(*, instance, by, reason: str = "") -> None:
     entry = BY_LABEL.get(model._meta.label_lower)
     if entry is not None and entry.delete_mistakes_only and not entered_by_mistake(instance=instance, by=by):
         raise ValidationError(_("只有录入人可在录入后一天内删除误录的记录；其他情况请办理迁出或死亡注销。"))
-    changes = [{**c, "before": c["after"], "after": "", "before_value": c["after_value"], "after_value": None}
-               for c in record_changes(None, instance)]
-    event_record(by=by, action=Event.Action.DELETED, obj=instance, changes=changes, note=reason)
+    event_record(by=by, action=Event.Action.DELETED, obj=instance, changes=deleted_changes(instance), note=reason)
     instance.delete()

@@ -39,6 +39,12 @@ def record_changes(before, after) -> list[dict]:
     return out
 
 
+def deleted_changes(obj) -> list[dict]:
+    """The changes of a deletion: every filled field before → nothing, so the log keeps the record's last state."""
+    return [{**c, "before": c["after"], "after": "", "before_value": c["after_value"], "after_value": None}
+            for c in record_changes(None, obj)]
+
+
 def event_record(*, by, action: str, obj=None, model=None, changes: list | None = None, note: str = "",
                  data: dict | None = None) -> Event:
     """One event about one record (`obj`), or about a kind of record as a whole (`model`, e.g. an export)."""
